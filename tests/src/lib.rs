@@ -1,0 +1,1 @@
+//! Test harness crate: the tests live in `tests/tests/*.rs`.
