@@ -144,6 +144,8 @@ codes! {
     CREDENTIAL_LITERAL = "P4106" "credential-literal" Warning;
     TEMPLATE_TOO_LARGE = "P5001" "template-too-large" Warning;
     TOO_MANY_RESOURCES = "P5002" "too-many-resources" Error;
+    // P6xxx: deploy (pipec-deploy) — add below this line.
+    // P7xxx: local run (pipec-run) — add below this line.
     INTERNAL_ERROR = "P9000" "internal-error" Bug;
     IO_ERROR = "P9001" "io-error" Error;
 }
