@@ -1,0 +1,297 @@
+//! The canonical formatter: AST + comments → text. Idempotent, keeps every comment; where a
+//! comment sits somewhere the layout cannot place it (inside an attribute's value), the item is
+//! kept exactly as written rather than losing the comment.
+
+use crate::ast::{Body, Expr, ExprKind, File, Item, ItemKind, Label};
+use crate::comments::Comment;
+
+const WIDTH: usize = 100;
+const INDENT: &str = "  ";
+
+/// Formats a file that parsed without errors.
+#[must_use]
+pub fn format_file(text: &str, file: &File, comments: &[Comment]) -> String {
+    let mut printer = Printer { text, comments, next_comment: 0, out: String::new() };
+    printer.items(&file.items, 0, text.len(), true);
+    let mut out = printer.out.trim_end().to_string();
+    out.push('\n');
+    if out.trim().is_empty() {
+        return String::new();
+    }
+    out
+}
+
+struct Printer<'a> {
+    text: &'a str,
+    comments: &'a [Comment],
+    next_comment: usize,
+    out: String,
+}
+
+impl Printer<'_> {
+    fn slice(&self, start: usize, end: usize) -> &str {
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    fn blank_line_between(&self, start: usize, end: usize) -> bool {
+        self.slice(start, end).matches('\n').count() >= 2
+    }
+
+    fn indent(&mut self, level: usize) {
+        for _ in 0..level {
+            self.out.push_str(INDENT);
+        }
+    }
+
+    fn column(&self) -> usize {
+        self.out.len() - self.out.rfind('\n').map_or(0, |index| index + 1)
+    }
+
+    /// Prints comments that start before `limit` on lines of their own.
+    fn leading_comments(&mut self, level: usize, limit: usize, previous_end: &mut usize, first: &mut bool) {
+        while let Some(comment) = self.comments.get(self.next_comment) {
+            if comment.span.start() >= limit {
+                break;
+            }
+            if !*first && self.blank_line_between(*previous_end, comment.span.start()) {
+                self.out.push('\n');
+            }
+            self.indent(level);
+            let body = self.slice(comment.span.start(), comment.span.end()).to_string();
+            self.out.push_str(&body);
+            self.out.push('\n');
+            *previous_end = comment.span.end();
+            *first = false;
+            self.next_comment += 1;
+        }
+    }
+
+    fn trailing_comment(&mut self, after: usize) {
+        if let Some(comment) = self.comments.get(self.next_comment) {
+            let gap = self.slice(after, comment.span.start());
+            if !comment.own_line && !gap.contains('\n') {
+                let body = self.slice(comment.span.start(), comment.span.end()).to_string();
+                self.out.push(' ');
+                self.out.push_str(&body);
+                self.next_comment += 1;
+            }
+        }
+    }
+
+    fn items(&mut self, items: &[Item], level: usize, end: usize, top: bool) {
+        let mut previous_end = if top { 0 } else { usize::MAX };
+        let mut first = true;
+        for item in items {
+            if previous_end == usize::MAX {
+                previous_end = item.span.start();
+            }
+            self.leading_comments(level, item.span.start(), &mut previous_end, &mut first);
+            if !first && self.blank_line_between(previous_end, item.span.start()) {
+                self.out.push('\n');
+            }
+            self.indent(level);
+            self.item(item, level);
+            self.trailing_comment(item.span.end());
+            self.out.push('\n');
+            previous_end = item.span.end();
+            first = false;
+        }
+        if previous_end == usize::MAX {
+            previous_end = end;
+        }
+        self.leading_comments(level, end, &mut previous_end, &mut first);
+    }
+
+    fn comments_inside(&self, start: usize, end: usize) -> usize {
+        self.comments[self.next_comment..]
+            .iter()
+            .take_while(|comment| comment.span.start() < end)
+            .filter(|comment| comment.span.start() >= start)
+            .count()
+    }
+
+    fn item(&mut self, item: &Item, level: usize) {
+        let mark = self.out.len();
+        let comment_mark = self.next_comment;
+        let expected = self.comments_inside(item.span.start(), item.span.end());
+        match &item.kind {
+            ItemKind::Block(block) => {
+                self.out.push_str(&block.keyword.name);
+                self.labels(&block.labels);
+                self.out.push(' ');
+                self.body(&block.body, level, true);
+            }
+            ItemKind::Decl(decl) => {
+                self.out.push_str(&decl.keyword.name);
+                self.labels(&decl.labels);
+                self.out.push_str(" = ");
+                self.expr(&decl.value, level);
+            }
+            ItemKind::Attr(attr) => {
+                self.label(&attr.key);
+                self.out.push_str(" = ");
+                self.expr(&attr.value, level);
+            }
+            ItemKind::Statement(statement) => {
+                self.out.push_str(&statement.keyword.name);
+                self.out.push(' ');
+                self.expr(&statement.argument, level);
+                for clause in &statement.clauses {
+                    self.out.push(' ');
+                    self.out.push_str(&clause.keyword.name);
+                    self.out.push(' ');
+                    self.expr(&clause.value, level);
+                }
+            }
+            ItemKind::Expr(expr, target) => {
+                self.expr(expr, level);
+                if let Some(target) = target {
+                    self.out.push_str(" -> ");
+                    self.expr(target, level);
+                }
+            }
+        }
+        if self.next_comment - comment_mark != expected {
+            // A comment sat where the layout has no place for it: keep the item as written.
+            self.out.truncate(mark);
+            let original = self.slice(item.span.start(), item.span.end()).to_string();
+            self.out.push_str(&original);
+            self.next_comment = comment_mark + expected;
+        }
+    }
+
+    fn labels(&mut self, labels: &[Label]) {
+        for label in labels {
+            self.out.push(' ');
+            self.label(label);
+        }
+    }
+
+    fn label(&mut self, label: &Label) {
+        let text = self.slice(label.span.start(), label.span.end()).to_string();
+        self.out.push_str(&text);
+    }
+
+    fn single_line(&self, start: usize, end: usize) -> bool {
+        !self.slice(start, end).contains('\n')
+    }
+
+    /// Renders `body` on one line if that is allowed; `None` otherwise.
+    fn inline_body(&self, body: &Body, block: bool) -> Option<String> {
+        if body.items.is_empty() {
+            return (self.comments_inside(body.span.start(), body.span.end()) == 0).then(|| "{}".to_string());
+        }
+        if !self.single_line(body.span.start(), body.span.end())
+            || self.comments_inside(body.span.start(), body.span.end()) > 0
+            || (block && body.items.len() > 1)
+        {
+            return None;
+        }
+        let mut inner = Printer { text: self.text, comments: &[], next_comment: 0, out: String::new() };
+        for (index, item) in body.items.iter().enumerate() {
+            if index > 0 {
+                inner.out.push_str(", ");
+            }
+            inner.item(item, 0);
+        }
+        (!inner.out.contains('\n')).then(|| format!("{{ {} }}", inner.out))
+    }
+
+    fn body(&mut self, body: &Body, level: usize, block: bool) {
+        if let Some(inline) = self.inline_body(body, block) {
+            if self.column() + inline.len() <= WIDTH {
+                self.out.push_str(&inline);
+                return;
+            }
+        }
+        self.out.push_str("{\n");
+        self.items(&body.items, level + 1, body.span.end().saturating_sub(1), false);
+        self.indent(level);
+        self.out.push('}');
+    }
+
+    fn expr(&mut self, expr: &Expr, level: usize) {
+        match &expr.kind {
+            ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Error => {
+                let text = self.slice(expr.span.start(), expr.span.end()).to_string();
+                self.out.push_str(&text);
+            }
+            ExprKind::Path(segments) => {
+                let joined = segments.iter().map(|segment| segment.name.as_str()).collect::<Vec<_>>().join(".");
+                self.out.push_str(&joined);
+            }
+            ExprKind::Call(name, arguments) => {
+                self.out.push_str(&name.name);
+                self.out.push('(');
+                for (index, argument) in arguments.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push_str(", ");
+                    }
+                    self.expr(argument, level);
+                }
+                self.out.push(')');
+            }
+            ExprKind::List(elements) => self.list(expr, elements, level),
+            ExprKind::Object(body) => self.body(body, level, false),
+            ExprKind::Apply(path, body) => {
+                let joined = path.iter().map(|segment| segment.name.as_str()).collect::<Vec<_>>().join(".");
+                self.out.push_str(&joined);
+                self.out.push(' ');
+                self.body(body, level, false);
+            }
+        }
+    }
+
+    fn list(&mut self, expr: &Expr, elements: &[Expr], level: usize) {
+        let has_comments = self.comments_inside(expr.span.start(), expr.span.end()) > 0;
+        if !has_comments && self.single_line(expr.span.start(), expr.span.end()) {
+            let mut inner = Printer { text: self.text, comments: &[], next_comment: 0, out: String::new() };
+            inner.out.push('[');
+            for (index, element) in elements.iter().enumerate() {
+                if index > 0 {
+                    inner.out.push_str(", ");
+                }
+                inner.expr(element, 0);
+            }
+            inner.out.push(']');
+            if !inner.out.contains('\n') && self.column() + inner.out.len() <= WIDTH {
+                self.out.push_str(&inner.out);
+                return;
+            }
+        }
+        if elements.is_empty() && !has_comments {
+            self.out.push_str("[]");
+            return;
+        }
+        self.out.push_str("[\n");
+        let mut previous_end = usize::MAX;
+        let mut first = true;
+        for element in elements {
+            if previous_end == usize::MAX {
+                previous_end = element.span.start();
+            }
+            self.leading_comments(level + 1, element.span.start(), &mut previous_end, &mut first);
+            self.indent(level + 1);
+            self.expr(element, level + 1);
+            self.out.push(',');
+            self.trailing_comment_after_comma(element.span.end());
+            self.out.push('\n');
+            previous_end = element.span.end();
+            first = false;
+        }
+        if previous_end == usize::MAX {
+            previous_end = expr.span.start();
+        }
+        self.leading_comments(level + 1, expr.span.end().saturating_sub(1), &mut previous_end, &mut first);
+        self.indent(level);
+        self.out.push(']');
+    }
+
+    fn trailing_comment_after_comma(&mut self, after: usize) {
+        // The source may have a comma between the element and its comment.
+        let rest = self.slice(after, self.text.len());
+        let skip = rest.find(|ch: char| ch != ' ' && ch != '\t').unwrap_or(0);
+        let after = if rest[skip..].starts_with(',') { after + skip + 1 } else { after };
+        self.trailing_comment(after);
+    }
+}

@@ -1,0 +1,15 @@
+//! The syntax phase: `.pipe` text → AST, with the formatter and the comment scanner.
+//!
+//! This is the only crate that depends on pest; no pest type leaves it. It may stop at the
+//! first error of a top-level item, but it resumes at the next top-level item so that one run
+//! reports independent syntax errors and still hands every good item to the checker.
+#![warn(missing_docs)]
+
+pub mod ast;
+mod comments;
+mod fmt;
+mod parser;
+
+pub use comments::{scan_comments, Comment};
+pub use fmt::format_file;
+pub use parser::{parse_file, MAX_DEPTH};

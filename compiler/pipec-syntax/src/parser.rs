@@ -1,0 +1,582 @@
+//! Parsing with pest, resuming after errors at the next top-level item, and the pairs → AST
+//! conversion.
+
+use pest::error::InputLocation;
+use pest::iterators::Pair;
+use pest::Parser as _;
+use pipec_diagnostics::{Code, Diagnostic};
+use pipec_span::{FileId, Span};
+
+use crate::ast::{Attr, Block, Body, Clause, Decl, Expr, ExprKind, File, Ident, Item, ItemKind, Label, Statement, StrPart};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../../grammar/pipe.pest"]
+struct PipeParser;
+
+/// The deepest nesting of brackets, braces and interpolations accepted.
+pub const MAX_DEPTH: usize = 48;
+
+/// Parses one file. Always returns a `File` (possibly partial) and the syntax diagnostics.
+#[must_use]
+pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let whole = Span::new(file, 0, text.len());
+    if let Some(offset) = too_deep(text) {
+        diagnostics.push(
+            Diagnostic::error(Code::NESTING_TOO_DEEP, format!("nesting deeper than {MAX_DEPTH} levels"))
+                .primary(Span::new(file, offset, offset + 1), "too deep here")
+                .help("flatten the value: name inner parts with `let` and refer to them"),
+        );
+        return (File { items: Vec::new(), span: whole }, diagnostics);
+    }
+    let mut items = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        match parse_segment(file, text, start, text.len(), &mut diagnostics) {
+            Ok(mut parsed) => {
+                items.append(&mut parsed);
+                break;
+            }
+            Err((position, error)) => {
+                diagnostics.push(syntax_diagnostic(file, text, start, position, &error));
+                // Keep the complete items before the broken one.
+                let cut = item_start_before(text, start, position);
+                if cut > start {
+                    if let Ok(mut parsed) = parse_segment(file, text, start, cut, &mut Vec::new()) {
+                        items.append(&mut parsed);
+                    }
+                }
+                // Resume at the next line that starts a top-level item.
+                match item_start_after(text, position.max(start + 1)) {
+                    Some(next) => start = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    (File { items, span: whole }, diagnostics)
+}
+
+type SegmentError = (usize, pest::error::Error<Rule>);
+
+fn parse_segment(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Vec<Item>, SegmentError> {
+    let segment = &text[start..end];
+    // Bound the work of backtracking on broken input: generous for any real file.
+    let limit = std::num::NonZeroUsize::new(segment.len().saturating_mul(400).max(100_000));
+    pest::set_call_limit(limit);
+    let result = PipeParser::parse(Rule::file, segment);
+    pest::set_call_limit(None);
+    match result {
+        Ok(mut pairs) => {
+            let mut lower = Lower { file, offset: start, diagnostics };
+            let items = pairs
+                .next()
+                .map(|file_pair| {
+                    file_pair.into_inner().filter(|pair| pair.as_rule() == Rule::item).map(|pair| lower.item(pair)).collect()
+                })
+                .unwrap_or_default();
+            Ok(items)
+        }
+        Err(error) => {
+            let position = match error.location {
+                InputLocation::Pos(position) => position,
+                InputLocation::Span((position, _)) => position,
+            };
+            Err((start + position, error))
+        }
+    }
+}
+
+fn syntax_diagnostic(file: FileId, text: &str, start: usize, position: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+    let expected = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&'static str> = positives.iter().filter_map(|rule| rule_name(*rule)).collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let found = describe_found(&text[position.min(text.len())..]);
+    let message = if error.variant.message().contains("call limit") {
+        "the parser gave up on this input (too much backtracking)".to_string()
+    } else if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_or(&expected))
+    };
+    let end = (position + found_len(&text[position.min(text.len())..])).min(text.len());
+    let _ = start;
+    let mut diag = Diagnostic::error(Code::SYNTAX_ERROR, message).primary(Span::new(file, position, end), "here");
+    if expected.contains(&"`=`") && !expected.contains(&"`{`") {
+        diag = diag.help("attributes are written `name = value`");
+    } else if found == "end of file" {
+        diag = diag.help("a `{`, `[`, `(` or `\"` is not closed");
+    } else {
+        diag = diag.help("see docs/language.md for the syntax of blocks, attributes and values");
+    }
+    diag
+}
+
+fn rule_name(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident | Rule::path => "a name",
+        Rule::kw_statement => "a statement",
+        Rule::kw_clause => "`on`, `when`, `sid` or `as`",
+        Rule::boolean | Rule::number | Rule::string | Rule::expr | Rule::list | Rule::object | Rule::call | Rule::apply => "a value",
+        Rule::equals => "`=`",
+        Rule::arrow => "`->`",
+        Rule::lbrace | Rule::body => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::item | Rule::statement | Rule::decl | Rule::block | Rule::attr | Rule::expr_item => "an item",
+        Rule::label | Rule::key => "a name or string",
+        Rule::EOI => "end of file",
+        Rule::plain_text | Rule::triple_text | Rule::escape | Rule::interpolation => "string text",
+        _ => return None,
+    })
+}
+
+fn join_or(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn describe_found(rest: &str) -> String {
+    let Some(ch) = rest.chars().next() else { return "end of file".to_string() };
+    if ch.is_alphanumeric() || ch == '_' {
+        let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        format!("`{word}`")
+    } else if ch.is_whitespace() {
+        "white space".to_string()
+    } else {
+        format!("`{ch}`")
+    }
+}
+
+fn found_len(rest: &str) -> usize {
+    let Some(ch) = rest.chars().next() else { return 0 };
+    if ch.is_alphanumeric() || ch == '_' {
+        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum()
+    } else {
+        ch.len_utf8()
+    }
+}
+
+/// Whether the line starting at `offset` opens a top-level item (starts at column 0 with a letter).
+fn opens_item(text: &str, offset: usize) -> bool {
+    text[offset..].chars().next().is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+}
+
+fn item_start_before(text: &str, floor: usize, position: usize) -> usize {
+    let mut line_start = text[..position.min(text.len())].rfind('\n').map_or(0, |index| index + 1);
+    loop {
+        if line_start <= floor {
+            return floor;
+        }
+        if opens_item(text, line_start) {
+            return line_start;
+        }
+        line_start = text[..line_start - 1].rfind('\n').map_or(0, |index| index + 1);
+    }
+}
+
+fn item_start_after(text: &str, position: usize) -> Option<usize> {
+    let mut search = position.min(text.len());
+    while let Some(newline) = text[search..].find('\n') {
+        let line_start = search + newline + 1;
+        if line_start < text.len() && opens_item(text, line_start) {
+            return Some(line_start);
+        }
+        search = line_start;
+    }
+    None
+}
+
+/// Finds the first place where nesting exceeds `MAX_DEPTH`, skipping strings and comments.
+fn too_deep(text: &str) -> Option<usize> {
+    // Each entry records whether the open construct is a string (true) or code (false).
+    let mut stack: Vec<bool> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        let in_string = stack.last().copied().unwrap_or(false);
+        let byte = bytes[index];
+        if in_string {
+            match byte {
+                b'\\' => index += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' if bytes.get(index + 1) == Some(&b'{') => {
+                    stack.push(false);
+                    index += 1;
+                }
+                _ => {}
+            }
+        } else {
+            match byte {
+                b'"' => stack.push(true),
+                b'[' | b'{' | b'(' => stack.push(false),
+                b']' | b'}' | b')' => {
+                    stack.pop();
+                }
+                b'/' if bytes.get(index + 1) == Some(&b'/') => {
+                    while index < bytes.len() && bytes[index] != b'\n' {
+                        index += 1;
+                    }
+                }
+                b'/' if bytes.get(index + 1) == Some(&b'*') => {
+                    index += 2;
+                    while index + 1 < bytes.len() && !(bytes[index] == b'*' && bytes[index + 1] == b'/') {
+                        index += 1;
+                    }
+                    index += 1;
+                }
+                _ => {}
+            }
+        }
+        if stack.len() > MAX_DEPTH {
+            return Some(index.min(text.len().saturating_sub(1)));
+        }
+        index += 1;
+    }
+    None
+}
+
+struct Lower<'d> {
+    file: FileId,
+    offset: usize,
+    diagnostics: &'d mut Vec<Diagnostic>,
+}
+
+impl Lower<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(self.file, self.offset + span.start(), self.offset + span.end())
+    }
+
+    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(pair) }
+    }
+
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Item {
+        let span = self.span(&pair);
+        let Some(inner) = pair.into_inner().next() else {
+            return Item { kind: ItemKind::Expr(Expr { kind: ExprKind::Error, span: span.clone() }, None), span };
+        };
+        let kind = match inner.as_rule() {
+            Rule::statement => {
+                let mut parts = inner.into_inner();
+                let keyword = parts.next().map(|pair| self.ident(&pair));
+                let argument = parts.next().map(|pair| self.expr(pair));
+                let clauses = parts
+                    .map(|clause| {
+                        let mut parts = clause.into_inner();
+                        let keyword = parts.next().map(|pair| self.ident(&pair));
+                        let value = parts.next().map(|pair| self.expr(pair));
+                        Clause { keyword: keyword.unwrap_or_else(|| self.missing_ident(&span)), value: value.unwrap_or_else(|| error_expr(&span)) }
+                    })
+                    .collect();
+                ItemKind::Statement(Statement {
+                    keyword: keyword.unwrap_or_else(|| self.missing_ident(&span)),
+                    argument: argument.unwrap_or_else(|| error_expr(&span)),
+                    clauses,
+                })
+            }
+            Rule::decl => {
+                let mut keyword = None;
+                let mut labels = Vec::new();
+                let mut value = None;
+                for part in inner.into_inner() {
+                    match part.as_rule() {
+                        Rule::ident => keyword = Some(self.ident(&part)),
+                        Rule::label => labels.push(self.label(part)),
+                        Rule::expr => value = Some(self.expr(part)),
+                        _ => {}
+                    }
+                }
+                ItemKind::Decl(Decl {
+                    keyword: keyword.unwrap_or_else(|| self.missing_ident(&span)),
+                    labels,
+                    value: value.unwrap_or_else(|| error_expr(&span)),
+                })
+            }
+            Rule::block => {
+                let mut keyword = None;
+                let mut labels = Vec::new();
+                let mut body = None;
+                for part in inner.into_inner() {
+                    match part.as_rule() {
+                        Rule::ident => keyword = Some(self.ident(&part)),
+                        Rule::label => labels.push(self.label(part)),
+                        Rule::body => body = Some(self.body(part)),
+                        _ => {}
+                    }
+                }
+                ItemKind::Block(Block {
+                    keyword: keyword.unwrap_or_else(|| self.missing_ident(&span)),
+                    labels,
+                    body: body.unwrap_or_else(|| Body { items: Vec::new(), span: span.clone() }),
+                })
+            }
+            Rule::attr => {
+                let mut key = None;
+                let mut value = None;
+                for part in inner.into_inner() {
+                    match part.as_rule() {
+                        Rule::key => key = Some(self.label(part)),
+                        Rule::expr => value = Some(self.expr(part)),
+                        _ => {}
+                    }
+                }
+                ItemKind::Attr(Attr {
+                    key: key.unwrap_or_else(|| Label { text: String::new(), span: span.clone(), quoted: false }),
+                    value: value.unwrap_or_else(|| error_expr(&span)),
+                })
+            }
+            _ => {
+                let mut exprs = inner.into_inner().filter(|part| part.as_rule() == Rule::expr);
+                let first = exprs.next().map_or_else(|| error_expr(&span), |pair| self.expr(pair));
+                let second = exprs.next().map(|pair| self.expr(pair));
+                ItemKind::Expr(first, second)
+            }
+        };
+        Item { kind, span }
+    }
+
+    fn missing_ident(&self, span: &Span) -> Ident {
+        Ident { name: String::new(), span: span.clone() }
+    }
+
+    fn label(&mut self, pair: Pair<'_, Rule>) -> Label {
+        let span = self.span(&pair);
+        let Some(inner) = pair.into_inner().next() else {
+            return Label { text: String::new(), span, quoted: false };
+        };
+        if inner.as_rule() == Rule::string {
+            let expr = self.string(inner);
+            let text = match &expr.kind {
+                ExprKind::Str(parts) => parts
+                    .iter()
+                    .map(|part| match part {
+                        StrPart::Text(text) => text.clone(),
+                        StrPart::Interp(_) => String::new(),
+                    })
+                    .collect(),
+                _ => String::new(),
+            };
+            if matches!(&expr.kind, ExprKind::Str(parts) if parts.iter().any(|part| matches!(part, StrPart::Interp(_)))) {
+                self.diagnostics.push(
+                    Diagnostic::error(Code::INVALID_VALUE, "a label or key cannot be interpolated")
+                        .primary(span.clone(), "interpolation not allowed here")
+                        .help("write the name literally"),
+                );
+            }
+            Label { text, span, quoted: true }
+        } else {
+            Label { text: inner.as_str().to_string(), span, quoted: false }
+        }
+    }
+
+    fn body(&mut self, pair: Pair<'_, Rule>) -> Body {
+        let span = self.span(&pair);
+        let items = pair.into_inner().filter(|part| part.as_rule() == Rule::item).map(|part| self.item(part)).collect();
+        Body { items, span }
+    }
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let pair = if pair.as_rule() == Rule::expr {
+            match pair.into_inner().next() {
+                Some(inner) => inner,
+                None => return error_expr(&span),
+            }
+        } else {
+            pair
+        };
+        let kind = match pair.as_rule() {
+            Rule::string => return self.string(pair),
+            Rule::number => self.number(&pair, &span),
+            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::path => ExprKind::Path(pair.into_inner().map(|part| self.ident(&part)).collect()),
+            Rule::list => ExprKind::List(pair.into_inner().map(|part| self.expr(part)).collect()),
+            Rule::object => match pair.into_inner().next() {
+                Some(body) => ExprKind::Object(self.body(body)),
+                None => ExprKind::Error,
+            },
+            Rule::call => {
+                let mut parts = pair.into_inner();
+                let name = parts.next().map_or_else(|| self.missing_ident(&span), |part| self.ident(&part));
+                ExprKind::Call(name, parts.map(|part| self.expr(part)).collect())
+            }
+            Rule::apply => {
+                let mut path = Vec::new();
+                let mut body = None;
+                for part in pair.into_inner() {
+                    match part.as_rule() {
+                        Rule::path => path = part.into_inner().map(|segment| self.ident(&segment)).collect(),
+                        Rule::body => body = Some(self.body(part)),
+                        _ => {}
+                    }
+                }
+                match body {
+                    Some(body) => ExprKind::Apply(path, body),
+                    None => ExprKind::Path(path),
+                }
+            }
+            _ => ExprKind::Error,
+        };
+        Expr { kind, span }
+    }
+
+    fn number(&mut self, pair: &Pair<'_, Rule>, span: &Span) -> ExprKind {
+        let text = pair.as_str();
+        if text.contains('.') {
+            self.diagnostics.push(
+                Diagnostic::error(Code::INVALID_NUMBER, format!("`{text}` is not a whole number"))
+                    .primary(span.clone(), "fractions are not allowed")
+                    .help("write a whole number, or a string if this is a version like \"3.12\""),
+            );
+            return ExprKind::Error;
+        }
+        if let Ok(value) = text.parse::<i64>() {
+            ExprKind::Int(value)
+        } else {
+            self.diagnostics.push(
+                Diagnostic::error(Code::INVALID_NUMBER, format!("`{text}` is too large"))
+                    .primary(span.clone(), "does not fit in 64 bits")
+                    .help("write a number between -9223372036854775808 and 9223372036854775807"),
+            );
+            ExprKind::Error
+        }
+    }
+
+    fn string(&mut self, pair: Pair<'_, Rule>) -> Expr {
+        let span = self.span(&pair);
+        let Some(inner) = pair.into_inner().next() else { return error_expr(&span) };
+        let triple = inner.as_rule() == Rule::triple_string;
+        let mut parts: Vec<StrPart> = Vec::new();
+        for part in inner.into_inner() {
+            match part.as_rule() {
+                Rule::plain_text | Rule::triple_text => push_text(&mut parts, part.as_str()),
+                Rule::escape => {
+                    let escaped = &part.as_str()[1..];
+                    let value = match escaped {
+                        "n" => Some("\n"),
+                        "t" => Some("\t"),
+                        "r" => Some("\r"),
+                        "\"" => Some("\""),
+                        "\\" => Some("\\"),
+                        "$" => Some("$"),
+                        _ => None,
+                    };
+                    match value {
+                        Some(value) => push_text(&mut parts, value),
+                        None => {
+                            let escape_span = self.span(&part);
+                            self.diagnostics.push(
+                                Diagnostic::error(Code::INVALID_ESCAPE, format!("unknown escape `{}`", part.as_str()))
+                                    .primary(escape_span, "not an escape")
+                                    .help("use \\n, \\t, \\r, \\\", \\\\ or \\$, or write `\\\\` for a backslash"),
+                            );
+                        }
+                    }
+                }
+                Rule::interpolation => {
+                    let expr = part.into_inner().next().map_or_else(|| error_expr(&span), |inner| self.expr(inner));
+                    parts.push(StrPart::Interp(expr));
+                }
+                _ => {}
+            }
+        }
+        if triple {
+            dedent(&mut parts);
+        }
+        Expr { kind: ExprKind::Str(parts), span }
+    }
+}
+
+fn push_text(parts: &mut Vec<StrPart>, text: &str) {
+    if let Some(StrPart::Text(last)) = parts.last_mut() {
+        last.push_str(text);
+    } else {
+        parts.push(StrPart::Text(text.to_string()));
+    }
+}
+
+/// Triple-quoted strings drop a first line break, a last line of only spaces, and the
+/// indentation common to all non-blank lines.
+fn dedent(parts: &mut [StrPart]) {
+    if let Some(StrPart::Text(first)) = parts.first_mut() {
+        if let Some(rest) = first.strip_prefix("\r\n").or_else(|| first.strip_prefix('\n')) {
+            *first = rest.to_string();
+        }
+    }
+    if let Some(StrPart::Text(last)) = parts.last_mut() {
+        if let Some(newline) = last.rfind('\n') {
+            if last[newline + 1..].chars().all(|ch| ch == ' ' || ch == '\t') {
+                last.truncate(newline + 1);
+            }
+        }
+    }
+    // The common indentation of line starts inside the text parts.
+    let mut common: Option<usize> = None;
+    let mut at_line_start = true;
+    for part in parts.iter() {
+        match part {
+            StrPart::Text(text) => {
+                for (index, line) in text.split('\n').enumerate() {
+                    if index > 0 {
+                        at_line_start = true;
+                    }
+                    if at_line_start && !line.trim().is_empty() {
+                        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+                        common = Some(common.map_or(indent, |value| value.min(indent)));
+                    }
+                    at_line_start = false;
+                }
+            }
+            StrPart::Interp(_) => at_line_start = false,
+        }
+    }
+    let Some(common) = common.filter(|value| *value > 0) else { return };
+    let mut at_line_start = true;
+    for part in parts.iter_mut() {
+        match part {
+            StrPart::Text(text) => {
+                let mut out = String::with_capacity(text.len());
+                for (index, line) in text.split('\n').enumerate() {
+                    if index > 0 {
+                        out.push('\n');
+                        at_line_start = true;
+                    }
+                    if at_line_start {
+                        let strip = line.len() - line.trim_start_matches([' ', '\t']).len();
+                        out.push_str(&line[strip.min(common)..]);
+                    } else {
+                        out.push_str(line);
+                    }
+                    at_line_start = false;
+                }
+                *text = out;
+            }
+            StrPart::Interp(_) => at_line_start = false,
+        }
+    }
+}
+
+fn error_expr(span: &Span) -> Expr {
+    Expr { kind: ExprKind::Error, span: span.clone() }
+}
+
+#[cfg(test)]
+mod tests;

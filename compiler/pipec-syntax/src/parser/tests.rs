@@ -1,0 +1,81 @@
+//! Parser snapshots for each construct, error recovery, and formatter properties.
+
+use pipec_span::FileId;
+
+use crate::ast::File;
+use crate::{format_file, parse_file, scan_comments};
+
+fn parse_ok(text: &str) -> File {
+    let (file, diagnostics) = parse_file(FileId(0), text);
+    assert!(diagnostics.is_empty(), "unexpected diagnostics: {diagnostics:#?}");
+    file
+}
+
+fn fmt(text: &str) -> String {
+    let file = parse_ok(text);
+    format_file(text, &file, &scan_comments(FileId(0), text))
+}
+
+#[test]
+fn block_with_attributes() {
+    insta::assert_debug_snapshot!(parse_ok("repo app {\n  name = \"fe-${env}\"\n  branch = \"main\"\n}\n"));
+}
+
+#[test]
+fn declarations_statements_and_values() {
+    insta::assert_debug_snapshot!(parse_ok(concat!(
+        "use std.hooks.node\n",
+        "param env = \"dev\"\n",
+        "hook after_install \"install\" = node.install { dir = \"/srv\" }\n",
+        "policy p { allow [\"s3:GetObject\"] on [repo.app, \"*\"] when { Bool = { \"aws:SecureTransport\" = \"true\" } } sid \"Read\" }\n",
+        "deploy web { target = ec2 { tags = { Deploy = \"web\" } }  files { \"/\" -> \"/srv/app\" } timeout = 60 ok = true }\n",
+        "role r { managed = [aws_policy(\"ReadOnlyAccess\")] }\n",
+        "pipeline main { stage source { repo.app } }\n",
+    )));
+}
+
+#[test]
+fn triple_quoted_strings_are_dedented() {
+    let file = parse_ok("hook x \"y\" {\n  run \"\"\"\n    cd /srv\n      npm start\n    \"\"\"\n}\n");
+    insta::assert_debug_snapshot!(file.items[0]);
+}
+
+#[test]
+fn escapes() {
+    let (file, diagnostics) = parse_file(FileId(0), "let x = \"a\\n\\\"b\\$\\q\"\n");
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code.number(), "P1003");
+    insta::assert_debug_snapshot!(file.items[0].kind);
+}
+
+#[test]
+fn recovery_reports_errors_in_separate_items_and_keeps_good_ones() {
+    let text = "repo a {\n  name = \n}\nrepo b { branch = \"main\" }\nbuild c {\n  image = = \"x\"\n}\nrepo d {}\n";
+    let (file, diagnostics) = parse_file(FileId(0), text);
+    let codes: Vec<_> = diagnostics.iter().map(|diag| diag.code.number()).collect();
+    assert_eq!(codes, ["P1001", "P1001"], "{diagnostics:#?}");
+    let names: Vec<_> = file.items.iter().filter_map(|item| item.as_block()).map(|block| block.labels[0].text.clone()).collect();
+    assert_eq!(names, ["b", "d"]);
+}
+
+#[test]
+fn deep_nesting_is_a_diagnostic() {
+    let text = format!("let x = {}1{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let (_, diagnostics) = parse_file(FileId(0), &text);
+    assert_eq!(diagnostics[0].code.number(), "P1002");
+}
+
+#[test]
+fn formatter_canonical_layout_keeps_comments() {
+    let text = "// head\nrepo   app{name=\"x\" // trailing\n\n\n  branch=\"main\"}\n/* tail */\nlet l = [1,\n 2, // two\n 3]\n";
+    let once = fmt(text);
+    insta::assert_snapshot!(once);
+    assert_eq!(fmt(&once), once, "formatting is idempotent");
+    assert_eq!(scan_comments(FileId(0), &once).len(), scan_comments(FileId(0), text).len());
+}
+
+#[test]
+fn comment_markers_inside_strings_are_not_comments() {
+    let comments = scan_comments(FileId(0), "let u = \"http://x/*y*/\" // real\n");
+    assert_eq!(comments.len(), 1);
+}
