@@ -6,7 +6,9 @@
 #[must_use]
 pub fn quote(value: &str) -> String {
     let safe = !value.is_empty()
-        && value.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&byte));
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&byte));
     if safe {
         return value.to_string();
     }
@@ -45,12 +47,27 @@ mod tests {
 
     #[test]
     fn quoted_words_are_inert_in_a_real_shell() {
-        let nasty = ["$(touch pwned)", "`touch pwned`", "a'b\"c", "x\ny", "; rm -rf /tmp/nothing", "${HOME}", "ünï: #"];
+        let nasty = [
+            "$(touch pwned)",
+            "`touch pwned`",
+            "a'b\"c",
+            "x\ny",
+            "; rm -rf /tmp/nothing",
+            "${HOME}",
+            "ünï: #",
+        ];
         for value in nasty {
             let script = format!("printf '%s' {}", quote(value));
-            let output = std::process::Command::new("sh").arg("-c").arg(&script).output();
+            let output = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .output();
             let Ok(output) = output else { continue };
-            assert_eq!(String::from_utf8_lossy(&output.stdout), value, "script: {script}");
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                value,
+                "script: {script}"
+            );
         }
     }
 }
