@@ -146,6 +146,11 @@ impl Checker<'_> {
                             failed = true;
                             None
                         }
+                        Value::Symbol(path) => {
+                            self.unresolved_symbol(&expr.span, &path, "a string");
+                            failed = true;
+                            None
+                        }
                         other => {
                             let hint = match &other {
                                 Value::Block(kind, name) => format!("interpolate an attribute, for example `${{{}.{name}.{}}}`", kind.keyword(), default_export(*kind)),

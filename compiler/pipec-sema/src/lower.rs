@@ -41,8 +41,14 @@ impl<'a> Checker<'a> {
         let stem = std::path::Path::new(&root_name)
             .file_stem()
             .and_then(|stem| stem.to_str())
-            .unwrap_or("pipe")
-            .to_string();
+            .unwrap_or("pipe");
+        let mut stem: String = stem
+            .chars()
+            .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+            .collect();
+        if !stem.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
+            stem.insert_str(0, "pipe-");
+        }
         let (project, project_span) = match self.project.clone() {
             Some((project, span)) => (project, Some(span)),
             None => (stem, None),
@@ -1278,7 +1284,7 @@ impl<'a> Checker<'a> {
             timeout,
             runas,
             location: self.location(&span),
-            span,
+            span: name_label.span.clone(),
         })
     }
 
