@@ -161,6 +161,9 @@ pub enum Effect {
     Deny,
 }
 
+/// The keys and values of one condition operator: `key → values`.
+pub type ConditionValues = Vec<(String, Vec<String>)>;
+
 /// One IAM policy statement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Statement {
@@ -173,7 +176,7 @@ pub struct Statement {
     /// What they apply to.
     pub resources: Vec<IamResource>,
     /// `operator → key → values`.
-    pub condition: Vec<(String, Vec<(String, Vec<String>)>)>,
+    pub condition: Vec<(String, ConditionValues)>,
 }
 
 /// A managed policy attached to a role, group or user.

@@ -49,7 +49,8 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
                 items.append(&mut parsed);
                 break;
             }
-            Err((position, error)) => {
+            Err(boxed) => {
+                let (position, error) = *boxed;
                 diagnostics.push(syntax_diagnostic(file, text, start, position, &error));
                 // Keep the complete items before the broken one.
                 let cut = item_start_before(text, start, position);
@@ -69,7 +70,7 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     (File { items, span: whole }, diagnostics)
 }
 
-type SegmentError = (usize, pest::error::Error<Rule>);
+type SegmentError = Box<(usize, pest::error::Error<Rule>)>;
 
 fn parse_segment(
     file: FileId,
@@ -108,7 +109,7 @@ fn parse_segment(
                 InputLocation::Pos(position) => position,
                 InputLocation::Span((position, _)) => position,
             };
-            Err((start + position, error))
+            Err(Box::new((start + position, error)))
         }
     }
 }
