@@ -439,6 +439,16 @@ impl Lower<'_> {
                 ItemKind::Expr(first, second)
             }
         };
+        // pest includes the white space (and comments) skipped before a failed optional
+        // repetition in the span; the item really ends where its last part ends.
+        let end = match &kind {
+            ItemKind::Block(block) => block.body.span.end(),
+            ItemKind::Decl(decl) => decl.value.span.end(),
+            ItemKind::Attr(attr) => attr.value.span.end(),
+            ItemKind::Statement(statement) => statement.clauses.last().map_or(statement.argument.span.end(), |clause| clause.value.span.end()),
+            ItemKind::Expr(expr, target) => target.as_ref().unwrap_or(expr).span.end(),
+        };
+        let span = if end > span.start() && end <= span.end() { Span::new(span.file, span.start(), end) } else { span };
         Item { kind, span }
     }
 
