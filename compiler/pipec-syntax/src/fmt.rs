@@ -96,7 +96,7 @@ impl Printer<'_> {
     fn items(&mut self, items: &[Item], level: usize, end: usize, top: bool) {
         let mut previous_end = if top { 0 } else { usize::MAX };
         let mut first = true;
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             if previous_end == usize::MAX {
                 previous_end = item.span.start();
             }
@@ -106,6 +106,11 @@ impl Printer<'_> {
             }
             self.indent(level);
             self.item(item, level);
+            if index + 1 < items.len() && is_bare_name(item) {
+                // `a` followed by `b = 1` on the next line would read as the declaration
+                // `a b = 1`: the comma keeps them apart.
+                self.out.push(',');
+            }
             self.trailing_comment(item.span.end());
             self.out.push('\n');
             previous_end = item.span.end();
@@ -347,4 +352,8 @@ impl Printer<'_> {
         };
         self.trailing_comment(after);
     }
+}
+
+fn is_bare_name(item: &Item) -> bool {
+    matches!(&item.kind, ItemKind::Expr(expr, None) if matches!(&expr.kind, ExprKind::Path(path) if path.len() == 1))
 }

@@ -248,6 +248,9 @@ fn item_start_before(text: &str, floor: usize, position: usize) -> usize {
 
 fn item_start_after(text: &str, position: usize) -> Option<usize> {
     let mut search = position.min(text.len());
+    while !text.is_char_boundary(search) {
+        search += 1;
+    }
     while let Some(newline) = text[search..].find('\n') {
         let line_start = search + newline + 1;
         if line_start < text.len() && opens_item(text, line_start) {
@@ -445,10 +448,19 @@ impl Lower<'_> {
             ItemKind::Block(block) => block.body.span.end(),
             ItemKind::Decl(decl) => decl.value.span.end(),
             ItemKind::Attr(attr) => attr.value.span.end(),
-            ItemKind::Statement(statement) => statement.clauses.last().map_or(statement.argument.span.end(), |clause| clause.value.span.end()),
+            ItemKind::Statement(statement) => statement
+                .clauses
+                .last()
+                .map_or(statement.argument.span.end(), |clause| {
+                    clause.value.span.end()
+                }),
             ItemKind::Expr(expr, target) => target.as_ref().unwrap_or(expr).span.end(),
         };
-        let span = if end > span.start() && end <= span.end() { Span::new(span.file, span.start(), end) } else { span };
+        let span = if end > span.start() && end <= span.end() {
+            Span::new(span.file, span.start(), end)
+        } else {
+            span
+        };
         Item { kind, span }
     }
 
