@@ -70,7 +70,10 @@ pub(crate) struct AppSpec {
 impl AppSpec {
     /// The scripts of `event` (none when absent).
     pub(crate) fn scripts(&self, event: &str) -> &[HookScript] {
-        self.hooks.iter().find(|(name, _)| name == event).map_or(&[], |(_, scripts)| scripts.as_slice())
+        self.hooks
+            .iter()
+            .find(|(name, _)| name == event)
+            .map_or(&[], |(_, scripts)| scripts.as_slice())
     }
 }
 
@@ -82,18 +85,31 @@ pub(crate) fn parse(text: &str) -> Result<AppSpec, String> {
     let document: Value = serde_yaml_ng::from_str(text).map_err(|error| error.to_string())?;
     match document.get("version") {
         Some(Value::Number(number)) if number.as_f64() == Some(0.0) => {}
-        other => return Err(format!("invalid version value ({})", other.map(scalar).unwrap_or_default())),
+        other => {
+            return Err(format!(
+                "invalid version value ({})",
+                other.map(scalar).unwrap_or_default()
+            ))
+        }
     }
     match document.get("os").map(scalar).as_deref() {
         Some("linux") => {}
-        other => return Err(format!("unsupported os `{}` (a local run stands for a Linux instance)", other.unwrap_or_default())),
+        other => {
+            return Err(format!(
+                "unsupported os `{}` (a local run stands for a Linux instance)",
+                other.unwrap_or_default()
+            ))
+        }
     }
-    let mut spec = AppSpec::default();
-    spec.file_exists = match document.get("file_exists_behavior").map(scalar).as_deref() {
+    let file_exists = match document.get("file_exists_behavior").map(scalar).as_deref() {
         None | Some("DISALLOW") => FileExists::Disallow,
         Some("OVERWRITE") => FileExists::Overwrite,
         Some("RETAIN") => FileExists::Retain,
         Some(other) => return Err(format!("invalid file_exists_behavior `{other}`")),
+    };
+    let mut spec = AppSpec {
+        file_exists,
+        ..AppSpec::default()
     };
     for entry in sequence(document.get("files")) {
         let source = entry.get("source").map(scalar).unwrap_or_default();
@@ -102,9 +118,14 @@ pub(crate) fn parse(text: &str) -> Result<AppSpec, String> {
             return Err("a files entry lacks its source or destination".to_owned());
         }
         if !destination.starts_with('/') {
-            return Err(format!("files destination `{destination}` is not an absolute path"));
+            return Err(format!(
+                "files destination `{destination}` is not an absolute path"
+            ));
         }
-        spec.files.push(FileMapping { source, destination });
+        spec.files.push(FileMapping {
+            source,
+            destination,
+        });
     }
     for entry in sequence(document.get("permissions")) {
         let object = entry.get("object").map(scalar).unwrap_or_default();
@@ -115,19 +136,40 @@ pub(crate) fn parse(text: &str) -> Result<AppSpec, String> {
             None | Some(Value::Null) => None,
             Some(value) => Some(parse_mode(&scalar(value))?),
         };
-        let types = sequence(entry.get("type")).iter().map(scalar).collect::<Vec<_>>();
-        if let Some(bad) = types.iter().find(|kind| !matches!(kind.as_str(), "file" | "directory")) {
-            return Err(format!("permission type `{bad}` is neither `file` nor `directory`"));
+        let types = sequence(entry.get("type"))
+            .iter()
+            .map(scalar)
+            .collect::<Vec<_>>();
+        if let Some(bad) = types
+            .iter()
+            .find(|kind| !matches!(kind.as_str(), "file" | "directory"))
+        {
+            return Err(format!(
+                "permission type `{bad}` is neither `file` nor `directory`"
+            ));
         }
-        if spec.permissions.iter().any(|existing: &Permission| existing.object == object) {
+        if spec
+            .permissions
+            .iter()
+            .any(|existing: &Permission| existing.object == object)
+        {
             return Err(format!("permissions list the object `{object}` twice"));
         }
         spec.permissions.push(Permission {
             object,
-            pattern: entry.get("pattern").map(scalar).filter(|pattern| !pattern.is_empty()),
+            pattern: entry
+                .get("pattern")
+                .map(scalar)
+                .filter(|pattern| !pattern.is_empty()),
             except: sequence(entry.get("except")).iter().map(scalar).collect(),
-            owner: entry.get("owner").map(scalar).filter(|owner| !owner.is_empty()),
-            group: entry.get("group").map(scalar).filter(|group| !group.is_empty()),
+            owner: entry
+                .get("owner")
+                .map(scalar)
+                .filter(|owner| !owner.is_empty()),
+            group: entry
+                .get("group")
+                .map(scalar)
+                .filter(|group| !group.is_empty()),
             mode,
             types,
         });
@@ -136,7 +178,9 @@ pub(crate) fn parse(text: &str) -> Result<AppSpec, String> {
         for (event, scripts) in hooks {
             let event = scalar(event);
             if !KNOWN_EVENTS.contains(&event.as_str()) {
-                return Err(format!("the file contains an unknown lifecycle event `{event}`"));
+                return Err(format!(
+                    "the file contains an unknown lifecycle event `{event}`"
+                ));
             }
             let mut parsed = Vec::new();
             for script in sequence(Some(scripts)) {
@@ -146,9 +190,23 @@ pub(crate) fn parse(text: &str) -> Result<AppSpec, String> {
                 }
                 let timeout_seconds = match script.get("timeout") {
                     None | Some(Value::Null) => 3600,
-                    Some(value) => scalar(value).trim().parse::<u64>().ok().filter(|seconds| *seconds > 0).ok_or_else(|| format!("script `{location}` of `{event}` has an invalid timeout"))?,
+                    Some(value) => scalar(value)
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|seconds| *seconds > 0)
+                        .ok_or_else(|| {
+                            format!("script `{location}` of `{event}` has an invalid timeout")
+                        })?,
                 };
-                parsed.push(HookScript { location, timeout_seconds, runas: script.get("runas").map(scalar).filter(|user| !user.is_empty()) });
+                parsed.push(HookScript {
+                    location,
+                    timeout_seconds,
+                    runas: script
+                        .get("runas")
+                        .map(scalar)
+                        .filter(|user| !user.is_empty()),
+                });
             }
             spec.hooks.push((event, parsed));
         }
@@ -158,7 +216,8 @@ pub(crate) fn parse(text: &str) -> Result<AppSpec, String> {
 
 /// An octal mode of 1–4 digits 0–7.
 fn parse_mode(text: &str) -> Result<u32, String> {
-    if text.is_empty() || text.len() > 4 || !text.chars().all(|digit| ('0'..='7').contains(&digit)) {
+    if text.is_empty() || text.len() > 4 || !text.chars().all(|digit| ('0'..='7').contains(&digit))
+    {
         return Err(format!("invalid mode `{text}`"));
     }
     u32::from_str_radix(text, 8).map_err(|error| error.to_string())
@@ -201,7 +260,12 @@ mod tests {
         assert!(parse("").is_err());
         assert!(parse("version: '0.0'\nos: linux\n").is_err());
         assert!(parse("version: 0.0\nos: linux\nhooks:\n  Start: []\n").is_err());
-        assert!(parse("version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - timeout: 5\n").is_err());
-        assert!(parse("version: 0.0\nos: linux\npermissions:\n  - object: /x\n    mode: u+x\n").is_err());
+        assert!(
+            parse("version: 0.0\nos: linux\nhooks:\n  BeforeInstall:\n    - timeout: 5\n").is_err()
+        );
+        assert!(
+            parse("version: 0.0\nos: linux\npermissions:\n  - object: /x\n    mode: u+x\n")
+                .is_err()
+        );
     }
 }

@@ -24,7 +24,11 @@ pub(crate) fn read_env_file(path: Option<&Path>) -> Result<Secrets, Diagnostic> 
         return Ok(secrets);
     };
     let text = std::fs::read_to_string(path).map_err(|error| {
-        Diagnostic::error(Code::RUN_UNRESOLVED_SECRET, format!("cannot read the env file `{}`", path.display())).note(error.to_string())
+        Diagnostic::error(
+            Code::RUN_UNRESOLVED_SECRET,
+            format!("cannot read the env file `{}`", path.display()),
+        )
+        .note(error.to_string())
     })?;
     Ok(parse_env_file(&text))
 }
@@ -43,7 +47,11 @@ fn parse_env_file(text: &str) -> Secrets {
         let value = value.trim();
         let unquoted = [('"', '"'), ('\'', '\'')]
             .iter()
-            .find_map(|(open, close)| value.strip_prefix(*open).and_then(|rest| rest.strip_suffix(*close)))
+            .find_map(|(open, close)| {
+                value
+                    .strip_prefix(*open)
+                    .and_then(|rest| rest.strip_suffix(*close))
+            })
             .unwrap_or(value);
         secrets.insert(key.trim().to_owned(), unquoted.to_owned());
     }
@@ -61,7 +69,12 @@ pub(crate) struct Builtins<'a> {
 }
 
 /// The full environment of the build shell.
-pub(crate) fn environment(spec: &Buildspec, entry: &BuildEntry, secrets: &Secrets, builtins: &Builtins<'_>) -> Result<Vec<(String, String)>, Diagnostic> {
+pub(crate) fn environment(
+    spec: &Buildspec,
+    entry: &BuildEntry,
+    secrets: &Secrets,
+    builtins: &Builtins<'_>,
+) -> Result<Vec<(String, String)>, Diagnostic> {
     let mut env: BTreeMap<String, String> = std::env::vars().collect();
     let mut missing: Vec<String> = Vec::new();
     let mut bad_names: Vec<String> = Vec::new();
@@ -73,7 +86,10 @@ pub(crate) fn environment(spec: &Buildspec, entry: &BuildEntry, secrets: &Secret
         }
     };
     let mut resolve = |name: &str, reference: &str| -> Option<String> {
-        let value = secrets.get(name).or_else(|| secrets.get(reference)).cloned();
+        let value = secrets
+            .get(name)
+            .or_else(|| secrets.get(reference))
+            .cloned();
         if value.is_none() {
             missing.push(format!("`{name}` ({reference})"));
         }
@@ -104,19 +120,50 @@ pub(crate) fn environment(spec: &Buildspec, entry: &BuildEntry, secrets: &Secret
             .help("Pass `--env-file FILE` with a `NAME=VALUE` line for each of them."));
     }
     if !bad_names.is_empty() {
-        return Err(Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("invalid environment variable name(s): {}", bad_names.join(", "))));
+        return Err(Diagnostic::error(
+            Code::RUN_INVALID_BUILD_OUTPUT,
+            format!(
+                "invalid environment variable name(s): {}",
+                bad_names.join(", ")
+            ),
+        ));
     }
-    let started = SystemTime::now().duration_since(UNIX_EPOCH).map(|since| since.as_millis()).unwrap_or_default();
-    let build_id = format!("{}:{}", builtins.project, uuid_from(&format!("{}/{}/{started}", builtins.project, builtins.build_number)));
+    let started = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_millis())
+        .unwrap_or_default();
+    let build_id = format!(
+        "{}:{}",
+        builtins.project,
+        uuid_from(&format!(
+            "{}/{}/{started}",
+            builtins.project, builtins.build_number
+        ))
+    );
     let mut set_builtin = |name: &str, value: String| {
         env.insert(name.to_owned(), value);
     };
-    set_builtin("CODEBUILD_SRC_DIR", builtins.src_dir.to_string_lossy().into_owned());
-    set_builtin("CODEBUILD_BUILD_ARN", format!("arn:aws:codebuild:{}:000000000000:build/{build_id}", builtins.region));
+    set_builtin(
+        "CODEBUILD_SRC_DIR",
+        builtins.src_dir.to_string_lossy().into_owned(),
+    );
+    set_builtin(
+        "CODEBUILD_BUILD_ARN",
+        format!(
+            "arn:aws:codebuild:{}:000000000000:build/{build_id}",
+            builtins.region
+        ),
+    );
     set_builtin("CODEBUILD_BUILD_ID", build_id);
     set_builtin("CODEBUILD_BUILD_NUMBER", builtins.build_number.to_string());
-    set_builtin("CODEBUILD_RESOLVED_SOURCE_VERSION", builtins.resolved_version.to_owned());
-    set_builtin("CODEBUILD_SOURCE_VERSION", builtins.resolved_version.to_owned());
+    set_builtin(
+        "CODEBUILD_RESOLVED_SOURCE_VERSION",
+        builtins.resolved_version.to_owned(),
+    );
+    set_builtin(
+        "CODEBUILD_SOURCE_VERSION",
+        builtins.resolved_version.to_owned(),
+    );
     set_builtin("CODEBUILD_BUILD_SUCCEEDING", "1".to_owned());
     set_builtin("CODEBUILD_INITIATOR", builtins.initiator.clone());
     set_builtin("CODEBUILD_BUILD_IMAGE", entry.image.clone());
@@ -133,7 +180,9 @@ mod tests {
 
     #[test]
     fn env_file_lines() {
-        let secrets = parse_env_file("# comment\n\nA=1\nexport B = \"two words\"\n/fe/token='x=y'\nnot a pair\n");
+        let secrets = parse_env_file(
+            "# comment\n\nA=1\nexport B = \"two words\"\n/fe/token='x=y'\nnot a pair\n",
+        );
         assert_eq!(secrets.get("A").map(String::as_str), Some("1"));
         assert_eq!(secrets.get("B").map(String::as_str), Some("two words"));
         assert_eq!(secrets.get("/fe/token").map(String::as_str), Some("x=y"));

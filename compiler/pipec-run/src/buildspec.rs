@@ -62,7 +62,9 @@ pub(crate) fn parse(text: &str) -> Result<Buildspec, String> {
     }
     let version = document.get("version").map(scalar).unwrap_or_default();
     if version != "0.2" {
-        return Err(format!("unsupported buildspec version `{version}` (expected 0.2)"));
+        return Err(format!(
+            "unsupported buildspec version `{version}` (expected 0.2)"
+        ));
     }
     let env = document.get("env");
     let mut buildspec = Buildspec {
@@ -80,7 +82,11 @@ pub(crate) fn parse(text: &str) -> Result<Buildspec, String> {
         let on_failure = match phase.get("on-failure").map(scalar).as_deref() {
             None | Some("ABORT") => OnFailure::Abort,
             Some("CONTINUE") => OnFailure::Continue,
-            Some(other) => return Err(format!("phase `{name}`: unknown on-failure `{other}` (expected ABORT or CONTINUE)")),
+            Some(other) => {
+                return Err(format!(
+                    "phase `{name}`: unknown on-failure `{other}` (expected ABORT or CONTINUE)"
+                ))
+            }
         };
         buildspec.phases.push(Phase {
             name,
@@ -93,7 +99,10 @@ pub(crate) fn parse(text: &str) -> Result<Buildspec, String> {
     if let Some(artifacts) = document.get("artifacts") {
         buildspec.artifacts = Some(ArtifactSpec {
             files: strings(artifacts.get("files")),
-            base_directory: artifacts.get("base-directory").map(scalar).filter(|base| !base.is_empty()),
+            base_directory: artifacts
+                .get("base-directory")
+                .map(scalar)
+                .filter(|base| !base.is_empty()),
             discard_paths: artifacts.get("discard-paths").is_some_and(truthy),
             exclude_paths: strings(artifacts.get("exclude-paths")),
         });
@@ -131,7 +140,10 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 /// A mapping of scalars, in document order.
 fn pairs(value: Option<&Value>) -> Vec<(String, String)> {
     match value {
-        Some(Value::Mapping(map)) => map.iter().map(|(key, value)| (scalar(key), scalar(value))).collect(),
+        Some(Value::Mapping(map)) => map
+            .iter()
+            .map(|(key, value)| (scalar(key), scalar(value)))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -144,13 +156,22 @@ mod tests {
     fn reads_phases_env_and_artifacts() {
         let text = "version: 0.2\nenv:\n  variables:\n    A: '1'\n    B: 2\n  parameter-store:\n    TOKEN: /x/token\nphases:\n  build:\n    on-failure: CONTINUE\n    commands:\n      - echo hi\n    finally:\n      - echo bye\n  install:\n    runtime-versions:\n      nodejs: 20\n    commands: [true]\nartifacts:\n  files:\n    - '**/*'\n  discard-paths: yes\n  base-directory: dist\n";
         let spec = parse(text).unwrap_or_default();
-        assert_eq!(spec.variables, vec![("A".into(), "1".into()), ("B".into(), "2".into())]);
-        assert_eq!(spec.parameter_store, vec![("TOKEN".into(), "/x/token".into())]);
+        assert_eq!(
+            spec.variables,
+            vec![("A".into(), "1".into()), ("B".into(), "2".into())]
+        );
+        assert_eq!(
+            spec.parameter_store,
+            vec![("TOKEN".into(), "/x/token".into())]
+        );
         let names: Vec<_> = spec.phases.iter().map(|phase| phase.name).collect();
         assert_eq!(names, ["install", "build"]);
         assert_eq!(spec.phases[1].on_failure, OnFailure::Continue);
         assert_eq!(spec.phases[1].finally, ["echo bye"]);
-        assert_eq!(spec.phases[0].runtime_versions, vec![("nodejs".into(), "20".into())]);
+        assert_eq!(
+            spec.phases[0].runtime_versions,
+            vec![("nodejs".into(), "20".into())]
+        );
         let artifacts = spec.artifacts.unwrap_or_default();
         assert!(artifacts.discard_paths);
         assert_eq!(artifacts.base_directory.as_deref(), Some("dist"));
@@ -159,6 +180,9 @@ mod tests {
     #[test]
     fn rejects_other_versions_and_bad_on_failure() {
         assert!(parse("version: 0.1\nphases: {}\n").is_err());
-        assert!(parse("version: 0.2\nphases:\n  build:\n    on-failure: RETRY\n    commands: [x]\n").is_err());
+        assert!(parse(
+            "version: 0.2\nphases:\n  build:\n    on-failure: RETRY\n    commands: [x]\n"
+        )
+        .is_err());
     }
 }

@@ -30,8 +30,16 @@ pub(crate) struct OpenStep {
 
 impl<'r, 'e> Context<'r, 'e> {
     pub(crate) fn new(request: &'r RunRequest<'r>, events: &'e mut dyn RunEvents) -> Self {
-        let report = RunReport { workdir: request.workdir.clone(), ..RunReport::default() };
-        Context { request, events, report, instances: Vec::new() }
+        let report = RunReport {
+            workdir: request.workdir.clone(),
+            ..RunReport::default()
+        };
+        Context {
+            request,
+            events,
+            report,
+            instances: Vec::new(),
+        }
     }
 
     /// The work directory.
@@ -41,18 +49,31 @@ impl<'r, 'e> Context<'r, 'e> {
 
     /// `path` relative to the work directory, for reports.
     pub(crate) fn relative(&self, path: &Path) -> PathBuf {
-        path.strip_prefix(&self.request.workdir).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+        path.strip_prefix(&self.request.workdir)
+            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
     }
 
     /// Announces a step and starts its clock.
     pub(crate) fn start(&mut self, stage: Stage, subject: &str, name: &str) -> OpenStep {
-        let id = StepId { stage, subject: subject.to_owned(), name: name.to_owned() };
+        let id = StepId {
+            stage,
+            subject: subject.to_owned(),
+            name: name.to_owned(),
+        };
         self.events.step_started(&id);
-        OpenStep { id, started: Instant::now() }
+        OpenStep {
+            id,
+            started: Instant::now(),
+        }
     }
 
     /// Ends a step, records it and returns a copy of the record.
-    pub(crate) fn finish(&mut self, step: OpenStep, status: Status, outcome: StepOutcome) -> StepRecord {
+    pub(crate) fn finish(
+        &mut self,
+        step: OpenStep,
+        status: Status,
+        outcome: StepOutcome,
+    ) -> StepRecord {
         let record = StepRecord {
             id: step.id,
             status,
@@ -92,7 +113,12 @@ impl<'r, 'e> Context<'r, 'e> {
 
     /// Attaches the `.pipe` location `file:line` to `diagnostic`: a primary label when the
     /// request's `SourceDb` holds the file, a note otherwise.
-    pub(crate) fn locate(&self, diagnostic: Diagnostic, declared_at: &str, label: &str) -> Diagnostic {
+    pub(crate) fn locate(
+        &self,
+        diagnostic: Diagnostic,
+        declared_at: &str,
+        label: &str,
+    ) -> Diagnostic {
         if declared_at.is_empty() {
             return diagnostic;
         }
@@ -102,7 +128,9 @@ impl<'r, 'e> Context<'r, 'e> {
             let file_id = db.find(file)?;
             let text = db.text(file_id);
             let range = LineIndex::new(text).line_range(text, line.checked_sub(1)?)?;
-            let indent = text.get(range.clone()).map_or(0, |line_text| line_text.len() - line_text.trim_start().len());
+            let indent = text.get(range.clone()).map_or(0, |line_text| {
+                line_text.len() - line_text.trim_start().len()
+            });
             Some(Span::new(file_id, range.start + indent, range.end))
         });
         match span {
@@ -117,9 +145,19 @@ impl<'r, 'e> Context<'r, 'e> {
         let step = self.start(Stage::Source, "", "DOWNLOAD_SOURCE");
         let workdir = self.workdir().to_path_buf();
         if let Err(error) = reset_workdir(&workdir) {
-            self.finish(step, Status::Failed, StepOutcome::detail("cannot prepare the work directory"));
+            self.finish(
+                step,
+                Status::Failed,
+                StepOutcome::detail("cannot prepare the work directory"),
+            );
             self.finish(stage, Status::Failed, StepOutcome::default());
-            self.error(Diagnostic::error(Code::IO_ERROR, format!("cannot prepare the work directory `{}`", workdir.display())).note(error.to_string()));
+            self.error(
+                Diagnostic::error(
+                    Code::IO_ERROR,
+                    format!("cannot prepare the work directory `{}`", workdir.display()),
+                )
+                .note(error.to_string()),
+            );
             return None;
         }
         match source::prepare(&self.request.source, &workdir) {
@@ -142,6 +180,7 @@ impl<'r, 'e> Context<'r, 'e> {
     pub(crate) fn cleanup(&mut self) {
         let instances = std::mem::take(&mut self.instances);
         for (name, mut instance) in instances {
+            let stage = self.start(Stage::Cleanup, &name, "");
             if self.request.keep_running {
                 let left = instance.running_processes();
                 let step = self.start(Stage::Cleanup, &name, "keep running");
@@ -155,6 +194,7 @@ impl<'r, 'e> Context<'r, 'e> {
                 self.finish(step, Status::Succeeded, StepOutcome::detail(&detail));
             }
             instance.close();
+            self.finish(stage, Status::Succeeded, StepOutcome::default());
         }
     }
 
@@ -177,7 +217,10 @@ pub(crate) struct StepOutcome {
 
 impl StepOutcome {
     pub(crate) fn detail(detail: &str) -> Self {
-        StepOutcome { detail: Some(detail.to_owned()), ..StepOutcome::default() }
+        StepOutcome {
+            detail: Some(detail.to_owned()),
+            ..StepOutcome::default()
+        }
     }
 }
 
@@ -197,7 +240,10 @@ fn reset_workdir(workdir: &Path) -> std::io::Result<()> {
 /// Reads, increments and stores the counter `WORKDIR/state/<name>`.
 pub(crate) fn next_counter(workdir: &Path, name: &str) -> u64 {
     let path = workdir.join("state").join(name);
-    let current: u64 = std::fs::read_to_string(&path).ok().and_then(|text| text.trim().parse().ok()).unwrap_or(0);
+    let current: u64 = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(0);
     let next = current + 1;
     let _ = std::fs::create_dir_all(workdir.join("state"));
     let _ = std::fs::write(&path, next.to_string());
@@ -208,7 +254,18 @@ pub(crate) fn next_counter(workdir: &Path, name: &str) -> u64 {
 pub(crate) fn uuid_from(seed: &str) -> String {
     use sha2::{Digest as _, Sha256};
     let digest = Sha256::digest(seed.as_bytes());
-    let hex: String = digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect();
+    let hex: String = digest
+        .iter()
+        .take(16)
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or_default().to_owned();
-    format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
+    format!(
+        "{}-{}-{}-{}-{}",
+        part(0..8),
+        part(8..12),
+        part(12..16),
+        part(16..20),
+        part(20..32)
+    )
 }

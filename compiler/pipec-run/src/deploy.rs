@@ -23,7 +23,13 @@ use crate::source::copy_tree;
 const DEPLOYMENT_ROOT: &str = "/opt/codedeploy-agent/deployment-root";
 
 /// Runs deploy `name`; returns whether it succeeded.
-pub(crate) fn run_deploy(context: &mut Context<'_, '_>, manifest: &Manifest, name: &str, entry: &DeployEntry, revision: &Path) -> bool {
+pub(crate) fn run_deploy(
+    context: &mut Context<'_, '_>,
+    manifest: &Manifest,
+    name: &str,
+    entry: &DeployEntry,
+    revision: &Path,
+) -> bool {
     if entry.kind == "s3" {
         return run_s3_deploy(context, name, entry, revision);
     }
@@ -32,17 +38,35 @@ pub(crate) fn run_deploy(context: &mut Context<'_, '_>, manifest: &Manifest, nam
     let succeeded = match Deployment::prepare(context, name, entry) {
         Some(mut deployment) => {
             let succeeded = deployment.run(context, manifest, revision);
-            context.instances.push((name.to_owned(), deployment.instance));
+            context
+                .instances
+                .push((name.to_owned(), deployment.instance));
             succeeded
         }
         None => false,
     };
-    let status = if succeeded { Status::Succeeded } else { Status::Failed };
-    context.finish(stage, status, StepOutcome { declared_at, ..StepOutcome::default() });
+    let status = if succeeded {
+        Status::Succeeded
+    } else {
+        Status::Failed
+    };
+    context.finish(
+        stage,
+        status,
+        StepOutcome {
+            declared_at,
+            ..StepOutcome::default()
+        },
+    );
     succeeded
 }
 
-fn run_s3_deploy(context: &mut Context<'_, '_>, name: &str, entry: &DeployEntry, revision: &Path) -> bool {
+fn run_s3_deploy(
+    context: &mut Context<'_, '_>,
+    name: &str,
+    entry: &DeployEntry,
+    revision: &Path,
+) -> bool {
     let stage = context.start(Stage::Deploy, name, "");
     let step = context.start(Stage::Deploy, name, "S3 upload");
     let site = context.workdir().join("sites").join(name);
@@ -52,13 +76,33 @@ fn run_s3_deploy(context: &mut Context<'_, '_>, name: &str, entry: &DeployEntry,
         Ok(count) => {
             let detail = format!("{count} file(s) -> {}", context.relative(&site).display());
             context.finish(step, Status::Succeeded, StepOutcome::detail(&detail));
-            context.finish(stage, Status::Succeeded, StepOutcome { declared_at, ..StepOutcome::default() });
+            context.finish(
+                stage,
+                Status::Succeeded,
+                StepOutcome {
+                    declared_at,
+                    ..StepOutcome::default()
+                },
+            );
             true
         }
         Err(error) => {
             context.finish(step, Status::Failed, StepOutcome::default());
-            context.finish(stage, Status::Failed, StepOutcome { declared_at, ..StepOutcome::default() });
-            context.error(Diagnostic::error(Code::IO_ERROR, format!("cannot copy the site of deploy `{name}`")).note(error.to_string()));
+            context.finish(
+                stage,
+                Status::Failed,
+                StepOutcome {
+                    declared_at,
+                    ..StepOutcome::default()
+                },
+            );
+            context.error(
+                Diagnostic::error(
+                    Code::IO_ERROR,
+                    format!("cannot copy the site of deploy `{name}`"),
+                )
+                .note(error.to_string()),
+            );
             false
         }
     }
@@ -76,12 +120,26 @@ struct Deployment {
 }
 
 impl Deployment {
-    fn prepare(context: &mut Context<'_, '_>, name: &str, entry: &DeployEntry) -> Option<Deployment> {
+    fn prepare(
+        context: &mut Context<'_, '_>,
+        name: &str,
+        entry: &DeployEntry,
+    ) -> Option<Deployment> {
         let workdir = context.workdir().to_path_buf();
-        let (instance, fallback) = match Instance::open(&workdir.join("instances").join(name), context.request.sandbox) {
+        let (instance, fallback) = match Instance::open(
+            &workdir.join("instances").join(name),
+            context.request.sandbox,
+        ) {
             Ok(opened) => opened,
             Err(error) => {
-                context.error(Diagnostic::error(Code::RUN_SANDBOX_FALLBACK, format!("cannot set up the sandbox of deploy `{name}`")).with_severity(pipec_diagnostics::Severity::Error).note(error.to_string()));
+                context.error(
+                    Diagnostic::error(
+                        Code::RUN_SANDBOX_FALLBACK,
+                        format!("cannot set up the sandbox of deploy `{name}`"),
+                    )
+                    .with_severity(pipec_diagnostics::Severity::Error)
+                    .note(error.to_string()),
+                );
                 return None;
             }
         };
@@ -93,16 +151,33 @@ impl Deployment {
             );
         }
         let application = entry.application.clone().unwrap_or_else(|| name.to_owned());
-        let group_name = entry.deployment_group.clone().unwrap_or_else(|| name.to_owned());
+        let group_name = entry
+            .deployment_group
+            .clone()
+            .unwrap_or_else(|| name.to_owned());
         let group_id = uuid_from(&format!("{application}/{group_name}"));
-        let deployment_id = format!("d-LOCAL{:04}", next_counter(&workdir, "deployments") % 10_000);
+        let deployment_id = format!(
+            "d-LOCAL{:04}",
+            next_counter(&workdir, "deployments") % 10_000
+        );
         let logs = workdir.join("logs").join(format!("deploy-{name}"));
         let _ = std::fs::create_dir_all(&logs);
-        Some(Deployment { name: name.to_owned(), instance, application, group_name, group_id, deployment_id, logs })
+        Some(Deployment {
+            name: name.to_owned(),
+            instance,
+            application,
+            group_name,
+            group_id,
+            deployment_id,
+            logs,
+        })
     }
 
     fn instructions(&self, file: &str) -> String {
-        format!("{DEPLOYMENT_ROOT}/deployment-instructions/{}{file}", self.group_id)
+        format!(
+            "{DEPLOYMENT_ROOT}/deployment-instructions/{}{file}",
+            self.group_id
+        )
     }
 
     fn run(&mut self, context: &mut Context<'_, '_>, manifest: &Manifest, revision: &Path) -> bool {
@@ -111,20 +186,48 @@ impl Deployment {
         let archive = format!("{deployment_dir}/deployment-archive");
 
         // ApplicationStop runs the scripts of the last successful revision.
-        let previous = std::fs::read_to_string(self.instance.host_path(&self.instructions("_last_successful_install"))).ok().map(|text| text.trim().to_owned()).filter(|text| !text.is_empty());
+        let previous = std::fs::read_to_string(
+            self.instance
+                .host_path(&self.instructions("_last_successful_install")),
+        )
+        .ok()
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
         match previous {
-            None => context.skip(Stage::Deploy, &name, "ApplicationStop", "(first deployment)"),
+            None => context.skip(
+                Stage::Deploy,
+                &name,
+                "ApplicationStop",
+                "(first deployment)",
+            ),
             Some(previous_dir) => {
                 let previous_archive = format!("{previous_dir}/deployment-archive");
-                let previous_spec = std::fs::read_to_string(self.instance.host_path(&join(&previous_archive, "appspec.yml"))).ok().and_then(|text| appspec::parse(&text).ok());
+                let previous_spec = std::fs::read_to_string(
+                    self.instance
+                        .host_path(&join(&previous_archive, "appspec.yml")),
+                )
+                .ok()
+                .and_then(|text| appspec::parse(&text).ok());
                 match previous_spec {
                     Some(spec) => {
-                        if !self.run_event(context, manifest, &spec, &previous_archive, "ApplicationStop", "of the previous revision") {
+                        if !self.run_event(
+                            context,
+                            manifest,
+                            &spec,
+                            &previous_archive,
+                            "ApplicationStop",
+                            "of the previous revision",
+                        ) {
                             self.skip_from(context, "DownloadBundle");
                             return false;
                         }
                     }
-                    None => context.skip(Stage::Deploy, &name, "ApplicationStop", "(previous revision unreadable)"),
+                    None => context.skip(
+                        Stage::Deploy,
+                        &name,
+                        "ApplicationStop",
+                        "(previous revision unreadable)",
+                    ),
                 }
             }
         }
@@ -132,7 +235,8 @@ impl Deployment {
         // DownloadBundle: the artifact directory is the revision.
         let step = context.start(Stage::Deploy, &name, "DownloadBundle");
         let host_archive = self.instance.host_path(&archive);
-        let copied = std::fs::create_dir_all(&host_archive).and_then(|()| copy_tree(revision, &host_archive, None));
+        let copied = std::fs::create_dir_all(&host_archive)
+            .and_then(|()| copy_tree(revision, &host_archive, None));
         let spec = match copied {
             Err(error) => Err(Diagnostic::error(Code::IO_ERROR, format!("cannot copy the revision of deploy `{name}` to the instance")).note(error.to_string())),
             Ok(_) => match std::fs::read_to_string(host_archive.join("appspec.yml")) {
@@ -142,11 +246,23 @@ impl Deployment {
                 Ok(text) => appspec::parse(&text).map_err(|reason| Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("the appspec.yml of deploy `{name}` is invalid")).note(reason)),
             },
         };
-        let _ = std::fs::write(self.instance.host_path(&self.instructions("_most_recent_install")), &deployment_dir);
+        let _ = std::fs::write(
+            self.instance
+                .host_path(&self.instructions("_most_recent_install")),
+            &deployment_dir,
+        );
         let spec: AppSpec = match spec {
             Ok(spec) => {
-                let sandbox = if self.instance.isolated() { "mount namespace" } else { "rewritten paths" };
-                let detail = format!("{} from {} (sandbox: {sandbox})", self.deployment_id, context.relative(revision).display());
+                let sandbox = if self.instance.isolated() {
+                    "mount namespace"
+                } else {
+                    "rewritten paths"
+                };
+                let detail = format!(
+                    "{} from {} (sandbox: {sandbox})",
+                    self.deployment_id,
+                    context.relative(revision).display()
+                );
                 context.finish(step, Status::Succeeded, StepOutcome::detail(&detail));
                 spec
             }
@@ -158,14 +274,26 @@ impl Deployment {
             }
         };
 
-        for event in ["BeforeInstall", "Install", "AfterInstall", "ApplicationStart", "ValidateService"] {
-            let succeeded = if event == "Install" { self.install(context, &spec, &archive) } else { self.run_event(context, manifest, &spec, &archive, event, "") };
+        for event in [
+            "BeforeInstall",
+            "Install",
+            "AfterInstall",
+            "ApplicationStart",
+            "ValidateService",
+        ] {
+            let succeeded = if event == "Install" {
+                self.install(context, &spec, &archive)
+            } else {
+                self.run_event(context, manifest, &spec, &archive, event, "")
+            };
             if !succeeded {
                 self.skip_after(context, event);
                 return false;
             }
         }
-        let host_last = self.instance.host_path(&self.instructions("_last_successful_install"));
+        let host_last = self
+            .instance
+            .host_path(&self.instructions("_last_successful_install"));
         let _ = std::fs::write(host_last, &deployment_dir);
         true
     }
@@ -173,28 +301,50 @@ impl Deployment {
     fn install(&mut self, context: &mut Context<'_, '_>, spec: &AppSpec, archive: &str) -> bool {
         let name = self.name.clone();
         let step = context.start(Stage::Deploy, &name, "Install");
-        match install::install(&self.instance, archive, spec, &self.instructions("-cleanup")) {
+        match install::install(
+            &self.instance,
+            archive,
+            spec,
+            &self.instructions("-cleanup"),
+        ) {
             Ok(summary) => {
                 let mut detail = format!("{} file(s) copied", summary.copied);
                 if summary.retained > 0 {
                     detail.push_str(&format!(", {} retained", summary.retained));
                 }
                 if summary.removed > 0 {
-                    detail.push_str(&format!(", {} removed from the previous deployment", summary.removed));
+                    detail.push_str(&format!(
+                        ", {} removed from the previous deployment",
+                        summary.removed
+                    ));
                 }
                 context.finish(step, Status::Succeeded, StepOutcome::detail(&detail));
                 true
             }
             Err(reason) => {
                 context.finish(step, Status::Failed, StepOutcome::detail(&reason));
-                context.error(Diagnostic::error(Code::RUN_INSTALL_FAILED, format!("the Install event of deploy `{name}` failed")).note(reason));
+                context.error(
+                    Diagnostic::error(
+                        Code::RUN_INSTALL_FAILED,
+                        format!("the Install event of deploy `{name}` failed"),
+                    )
+                    .note(reason),
+                );
                 false
             }
         }
     }
 
     /// Runs the scripts of `event` from `archive`; returns whether they all succeeded.
-    fn run_event(&mut self, context: &mut Context<'_, '_>, manifest: &Manifest, spec: &AppSpec, archive: &str, event: &str, note: &str) -> bool {
+    fn run_event(
+        &mut self,
+        context: &mut Context<'_, '_>,
+        manifest: &Manifest,
+        spec: &AppSpec,
+        archive: &str,
+        event: &str,
+        note: &str,
+    ) -> bool {
         let name = self.name.clone();
         let scripts = spec.scripts(event);
         if scripts.is_empty() {
@@ -210,18 +360,40 @@ impl Deployment {
         ];
         for (index, script) in scripts.iter().enumerate() {
             let hook = manifest.hook(&name, event, &script.location);
-            let declared_at = hook.map(|hook| hook.source.clone()).filter(|at| !at.is_empty());
-            let hook_name = hook.map(|hook| hook.name.clone()).filter(|hook_name| !hook_name.is_empty()).unwrap_or_else(|| script.location.clone());
+            let declared_at = hook
+                .map(|hook| hook.source.clone())
+                .filter(|at| !at.is_empty());
+            let hook_name = hook
+                .map(|hook| hook.name.clone())
+                .filter(|hook_name| !hook_name.is_empty())
+                .unwrap_or_else(|| script.location.clone());
             let step = context.start(Stage::Deploy, &name, event);
-            let log = self.logs.join(if scripts.len() > 1 { format!("{event}-{}.log", index + 1) } else { format!("{event}.log") });
+            let log = self.logs.join(if scripts.len() > 1 {
+                format!("{event}-{}.log", index + 1)
+            } else {
+                format!("{event}.log")
+            });
             let _ = std::fs::write(&log, "");
             let script_path = join(archive, &script.location);
-            let outcome = self.instance.run_script(&script_path, &env, Duration::from_secs(script.timeout_seconds), &log);
-            let mut detail = if note.is_empty() { hook_name.clone() } else { format!("{hook_name} {note}") };
+            let outcome = self.instance.run_script(
+                &script_path,
+                &env,
+                Duration::from_secs(script.timeout_seconds),
+                &log,
+            );
+            let mut detail = if note.is_empty() {
+                hook_name.clone()
+            } else {
+                format!("{hook_name} {note}")
+            };
             if script.runas.is_some() {
                 detail.push_str(" (runas ignored)");
             }
-            let record = StepOutcome { log: Some(log.clone()), declared_at: declared_at.clone(), ..StepOutcome::default() };
+            let record = StepOutcome {
+                log: Some(log.clone()),
+                declared_at: declared_at.clone(),
+                ..StepOutcome::default()
+            };
             let (status, exit_code, diagnostic) = match outcome {
                 ScriptOutcome::Exited(0) => (Status::Succeeded, None, None),
                 ScriptOutcome::Exited(code) => (
@@ -244,10 +416,25 @@ impl Deployment {
             if status == Status::TimedOut {
                 detail.push_str(&format!(" (timeout {}s)", script.timeout_seconds));
             }
-            context.finish(step, status, StepOutcome { exit_code, detail: Some(detail), ..record });
+            context.finish(
+                step,
+                status,
+                StepOutcome {
+                    exit_code,
+                    detail: Some(detail),
+                    ..record
+                },
+            );
             if let Some(diagnostic) = diagnostic {
-                let diagnostic = diagnostic.note(format!("Its output is in `{}`.", context.relative(&log).display()));
-                let diagnostic = context.locate(diagnostic, declared_at.as_deref().unwrap_or_default(), "hook declared here");
+                let diagnostic = diagnostic.note(format!(
+                    "Its output is in `{}`.",
+                    context.relative(&log).display()
+                ));
+                let diagnostic = context.locate(
+                    diagnostic,
+                    declared_at.as_deref().unwrap_or_default(),
+                    "hook declared here",
+                );
                 context.error(diagnostic);
                 return false;
             }
@@ -257,17 +444,43 @@ impl Deployment {
 
     /// Records the events from `first` on as skipped.
     fn skip_from(&self, context: &mut Context<'_, '_>, first: &str) {
-        let order = ["DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart", "ValidateService"];
-        let start = order.iter().position(|event| *event == first).unwrap_or(order.len());
+        let order = [
+            "DownloadBundle",
+            "BeforeInstall",
+            "Install",
+            "AfterInstall",
+            "ApplicationStart",
+            "ValidateService",
+        ];
+        let start = order
+            .iter()
+            .position(|event| *event == first)
+            .unwrap_or(order.len());
         for event in order.iter().skip(start) {
-            context.skip(Stage::Deploy, &self.name, event, "(an earlier event failed)");
+            context.skip(
+                Stage::Deploy,
+                &self.name,
+                event,
+                "(an earlier event failed)",
+            );
         }
     }
 
     /// Records the events after `failed` as skipped.
     fn skip_after(&self, context: &mut Context<'_, '_>, failed: &str) {
-        let order = ["DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart", "ValidateService"];
-        if let Some(next) = order.iter().position(|event| *event == failed).and_then(|index| order.get(index + 1)) {
+        let order = [
+            "DownloadBundle",
+            "BeforeInstall",
+            "Install",
+            "AfterInstall",
+            "ApplicationStart",
+            "ValidateService",
+        ];
+        if let Some(next) = order
+            .iter()
+            .position(|event| *event == failed)
+            .and_then(|index| order.get(index + 1))
+        {
             self.skip_from(context, next);
         }
     }

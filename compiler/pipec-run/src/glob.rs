@@ -21,12 +21,17 @@ impl Glob {
 
     /// True when the pattern has no wildcard at all (it names one path).
     pub(crate) fn is_literal(&self) -> bool {
-        self.segments.iter().all(|segment| !segment.contains(['*', '?', '[']))
+        self.segments
+            .iter()
+            .all(|segment| !segment.contains(['*', '?', '[']))
     }
 
     /// True when the relative path `path` matches.
     pub(crate) fn matches(&self, path: &str) -> bool {
-        let parts: Vec<&str> = path.split('/').filter(|part| !part.is_empty() && *part != ".").collect();
+        let parts: Vec<&str> = path
+            .split('/')
+            .filter(|part| !part.is_empty() && *part != ".")
+            .collect();
         match_segments(&self.segments, &parts)
     }
 }
@@ -34,11 +39,12 @@ impl Glob {
 fn match_segments(pattern: &[String], parts: &[&str]) -> bool {
     match pattern.split_first() {
         None => parts.is_empty(),
-        Some((first, rest)) if first == "**" => {
-            (0..=parts.len()).any(|skip| match_segments(rest, parts.get(skip..).unwrap_or_default()))
-        }
+        Some((first, rest)) if first == "**" => (0..=parts.len())
+            .any(|skip| match_segments(rest, parts.get(skip..).unwrap_or_default())),
         Some((first, rest)) => match parts.split_first() {
-            Some((part, remaining)) => match_segment(first.as_bytes(), part.as_bytes()) && match_segments(rest, remaining),
+            Some((part, remaining)) => {
+                match_segment(first.as_bytes(), part.as_bytes()) && match_segments(rest, remaining)
+            }
             None => false,
         },
     }
@@ -47,8 +53,12 @@ fn match_segments(pattern: &[String], parts: &[&str]) -> bool {
 fn match_segment(pattern: &[u8], text: &[u8]) -> bool {
     match pattern.split_first() {
         None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|skip| match_segment(rest, text.get(skip..).unwrap_or_default())),
-        Some((b'?', rest)) => !text.is_empty() && match_segment(rest, text.get(1..).unwrap_or_default()),
+        Some((b'*', rest)) => {
+            (0..=text.len()).any(|skip| match_segment(rest, text.get(skip..).unwrap_or_default()))
+        }
+        Some((b'?', rest)) => {
+            !text.is_empty() && match_segment(rest, text.get(1..).unwrap_or_default())
+        }
         Some((b'[', rest)) => match (class_end(rest), text.split_first()) {
             (Some(end), Some((&character, remaining))) => {
                 let class = rest.get(..end).unwrap_or_default();
@@ -72,7 +82,11 @@ fn class_end(class: &[u8]) -> Option<usize> {
     if class.get(start) == Some(&b']') {
         start += 1;
     }
-    class.iter().skip(start).position(|&byte| byte == b']').map(|index| index + start)
+    class
+        .iter()
+        .skip(start)
+        .position(|&byte| byte == b']')
+        .map(|index| index + start)
 }
 
 fn class_matches(class: &[u8], character: u8) -> bool {

@@ -20,8 +20,16 @@ pub(crate) struct InstallSummary {
 }
 
 /// Runs Install for `spec`, reading the revision at instance path `archive`.
-pub(crate) fn install(instance: &Instance, archive: &str, spec: &AppSpec, cleanup_file: &str) -> Result<InstallSummary, String> {
-    let mut summary = InstallSummary { removed: remove_previous(instance, cleanup_file), ..InstallSummary::default() };
+pub(crate) fn install(
+    instance: &Instance,
+    archive: &str,
+    spec: &AppSpec,
+    cleanup_file: &str,
+) -> Result<InstallSummary, String> {
+    let mut summary = InstallSummary {
+        removed: remove_previous(instance, cleanup_file),
+        ..InstallSummary::default()
+    };
     // Plan every copy first, so that conflicts fail before anything is written.
     let mut directories: Vec<String> = Vec::new();
     let mut files: Vec<(String, String)> = Vec::new();
@@ -29,26 +37,44 @@ pub(crate) fn install(instance: &Instance, archive: &str, spec: &AppSpec, cleanu
         let source = join(archive, mapping.source.trim_start_matches('/'));
         let host_source = instance.host_path(&source);
         let destination = mapping.destination.trim_end_matches('/');
-        let destination = if destination.is_empty() { "/" } else { destination };
+        let destination = if destination.is_empty() {
+            "/"
+        } else {
+            destination
+        };
         if host_source.is_dir() {
             directories.push(destination.to_owned());
-            plan_tree(&host_source, &source, destination, &mut directories, &mut files);
+            plan_tree(
+                &host_source,
+                &source,
+                destination,
+                &mut directories,
+                &mut files,
+            );
         } else if host_source.is_file() {
             directories.push(destination.to_owned());
             let name = source.rsplit('/').next().unwrap_or_default();
             files.push((source.clone(), join(destination, name)));
         } else {
-            return Err(format!("the source `{}` is not in the revision", mapping.source));
+            return Err(format!(
+                "the source `{}` is not in the revision",
+                mapping.source
+            ));
         }
     }
     let mut seen = std::collections::BTreeSet::new();
     for (_, destination) in &files {
         if !seen.insert(destination.as_str()) {
-            return Err(format!("two source files would be copied to the same destination `{destination}`"));
+            return Err(format!(
+                "two source files would be copied to the same destination `{destination}`"
+            ));
         }
     }
     if spec.file_exists == FileExists::Disallow {
-        if let Some((_, existing)) = files.iter().find(|(_, destination)| instance.host_path(destination).exists()) {
+        if let Some((_, existing)) = files
+            .iter()
+            .find(|(_, destination)| instance.host_path(destination).exists())
+        {
             return Err(format!("the file `{existing}` already exists on the instance and was not installed by the previous deployment (file_exists_behavior: DISALLOW)"));
         }
     }
@@ -63,9 +89,11 @@ pub(crate) fn install(instance: &Instance, archive: &str, spec: &AppSpec, cleanu
                 summary.retained += 1;
                 continue;
             }
-            remove_path(&host_destination).map_err(|error| format!("cannot replace `{destination}`: {error}"))?;
+            remove_path(&host_destination)
+                .map_err(|error| format!("cannot replace `{destination}`: {error}"))?;
         }
-        std::fs::copy(instance.host_path(source), &host_destination).map_err(|error| format!("cannot copy to `{destination}`: {error}"))?;
+        std::fs::copy(instance.host_path(source), &host_destination)
+            .map_err(|error| format!("cannot copy to `{destination}`: {error}"))?;
         installed.push(destination.clone());
         summary.copied += 1;
     }
@@ -78,7 +106,8 @@ pub(crate) fn install(instance: &Instance, archive: &str, spec: &AppSpec, cleanu
     }
     let mut listing = installed.join("\n");
     listing.push('\n');
-    std::fs::write(&host_cleanup, listing).map_err(|error| format!("cannot write the cleanup list: {error}"))?;
+    std::fs::write(&host_cleanup, listing)
+        .map_err(|error| format!("cannot write the cleanup list: {error}"))?;
     Ok(summary)
 }
 
@@ -88,7 +117,10 @@ fn remove_previous(instance: &Instance, cleanup_file: &str) -> usize {
         return 0;
     };
     let mut removed = 0;
-    let entries: Vec<&str> = listing.lines().filter(|line| line.starts_with('/')).collect();
+    let entries: Vec<&str> = listing
+        .lines()
+        .filter(|line| line.starts_with('/'))
+        .collect();
     for entry in &entries {
         let path = instance.host_path(entry);
         if path.is_file() || path.is_symlink() {
@@ -104,7 +136,13 @@ fn remove_previous(instance: &Instance, cleanup_file: &str) -> usize {
     removed
 }
 
-fn plan_tree(host_dir: &Path, source: &str, destination: &str, directories: &mut Vec<String>, files: &mut Vec<(String, String)>) {
+fn plan_tree(
+    host_dir: &Path,
+    source: &str,
+    destination: &str,
+    directories: &mut Vec<String>,
+    files: &mut Vec<(String, String)>,
+) {
     let Ok(entries) = std::fs::read_dir(host_dir) else {
         return;
     };
@@ -115,7 +153,13 @@ fn plan_tree(host_dir: &Path, source: &str, destination: &str, directories: &mut
         let (child_source, child_destination) = (join(source, &name), join(destination, &name));
         if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
             directories.push(child_destination.clone());
-            plan_tree(&entry.path(), &child_source, &child_destination, directories, files);
+            plan_tree(
+                &entry.path(),
+                &child_source,
+                &child_destination,
+                directories,
+                files,
+            );
         } else {
             files.push((child_source, child_destination));
         }
@@ -123,7 +167,11 @@ fn plan_tree(host_dir: &Path, source: &str, destination: &str, directories: &mut
 }
 
 /// Creates `directory` and its missing ancestors, recording each one created.
-fn create_directories(instance: &Instance, directory: &str, installed: &mut Vec<String>) -> Result<(), String> {
+fn create_directories(
+    instance: &Instance,
+    directory: &str,
+    installed: &mut Vec<String>,
+) -> Result<(), String> {
     let mut current = String::new();
     for part in directory.split('/').filter(|part| !part.is_empty()) {
         current = join(&current, part);
@@ -132,32 +180,54 @@ fn create_directories(instance: &Instance, directory: &str, installed: &mut Vec<
             continue;
         }
         if host.exists() {
-            return Err(format!("`{current}` exists on the instance and is not a directory"));
+            return Err(format!(
+                "`{current}` exists on the instance and is not a directory"
+            ));
         }
-        std::fs::create_dir(&host).map_err(|error| format!("cannot create `{current}`: {error}"))?;
+        std::fs::create_dir(&host)
+            .map_err(|error| format!("cannot create `{current}`: {error}"))?;
         installed.push(current.clone());
     }
     Ok(())
 }
 
-fn apply_permission(instance: &Instance, permission: &Permission, summary: &mut InstallSummary) -> Result<(), String> {
+fn apply_permission(
+    instance: &Instance,
+    permission: &Permission,
+    summary: &mut InstallSummary,
+) -> Result<(), String> {
     let host_object = instance.host_path(&permission.object);
     if !host_object.exists() {
-        return Err(format!("the permissions object `{}` does not exist", permission.object));
+        return Err(format!(
+            "the permissions object `{}` does not exist",
+            permission.object
+        ));
     }
     let mut targets: Vec<String> = Vec::new();
     if host_object.is_file() {
         targets.push(permission.object.clone());
     } else {
         let pattern = Glob::new(permission.pattern.as_deref().unwrap_or("**"));
-        let except: Vec<Glob> = permission.except.iter().map(|pattern| Glob::new(pattern)).collect();
-        let wants = |is_dir: bool| permission.types.is_empty() || permission.types.iter().any(|kind| kind == if is_dir { "directory" } else { "file" });
+        let except: Vec<Glob> = permission
+            .except
+            .iter()
+            .map(|pattern| Glob::new(pattern))
+            .collect();
+        let wants = |is_dir: bool| {
+            permission.types.is_empty()
+                || permission
+                    .types
+                    .iter()
+                    .any(|kind| kind == if is_dir { "directory" } else { "file" })
+        };
         let mut entries = Vec::new();
         walk(&host_object, "", &mut entries);
         for (relative, is_dir) in entries {
             let name = relative.rsplit('/').next().unwrap_or_default();
             let matched = pattern.matches(&relative) || pattern.matches(name);
-            let excepted = except.iter().any(|glob| glob.matches(&relative) || glob.matches(name));
+            let excepted = except
+                .iter()
+                .any(|glob| glob.matches(&relative) || glob.matches(name));
             if matched && !excepted && wants(is_dir) {
                 targets.push(join(&permission.object, &relative));
             }
@@ -165,7 +235,11 @@ fn apply_permission(instance: &Instance, permission: &Permission, summary: &mut 
     }
     for target in &targets {
         if let Some(mode) = permission.mode {
-            std::fs::set_permissions(instance.host_path(target), std::fs::Permissions::from_mode(mode)).map_err(|error| format!("cannot chmod `{target}`: {error}"))?;
+            std::fs::set_permissions(
+                instance.host_path(target),
+                std::fs::Permissions::from_mode(mode),
+            )
+            .map_err(|error| format!("cannot chmod `{target}`: {error}"))?;
         }
         let owner_group = match (&permission.owner, &permission.group) {
             (Some(owner), Some(group)) => Some(format!("{owner}:{group}")),
@@ -174,11 +248,17 @@ fn apply_permission(instance: &Instance, permission: &Permission, summary: &mut 
             (None, None) => None,
         };
         if let Some(owner_group) = owner_group {
-            instance.chown(&owner_group, target).map_err(|error| format!("cannot chown `{target}` to `{owner_group}`: {error}"))?;
+            instance
+                .chown(&owner_group, target)
+                .map_err(|error| format!("cannot chown `{target}` to `{owner_group}`: {error}"))?;
         }
     }
     if !permission.except.is_empty() || permission.pattern.is_some() {
-        summary.notes.push(format!("permissions on {} applied to {} path(s)", permission.object, targets.len()));
+        summary.notes.push(format!(
+            "permissions on {} applied to {} path(s)",
+            permission.object,
+            targets.len()
+        ));
     }
     Ok(())
 }
@@ -190,7 +270,11 @@ fn walk(dir: &Path, prefix: &str, entries: &mut Vec<(String, bool)>) {
     };
     for entry in listing.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
         entries.push((relative.clone(), is_dir));
         if is_dir {
@@ -211,7 +295,11 @@ fn remove_path(path: &Path) -> std::io::Result<()> {
 pub(crate) fn join(base: &str, name: &str) -> String {
     let name = name.trim_start_matches('/');
     if name.is_empty() {
-        return if base.is_empty() { "/".to_owned() } else { base.to_owned() };
+        return if base.is_empty() {
+            "/".to_owned()
+        } else {
+            base.to_owned()
+        };
     }
     format!("{}/{name}", base.trim_end_matches('/'))
 }

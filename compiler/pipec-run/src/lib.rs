@@ -8,6 +8,9 @@
 //! whole outcome comes back as a [`RunReport`]. This crate never prints; see
 //! `docs/run-local.md` for the design and for what differs from AWS.
 #![warn(missing_docs)]
+// `Diagnostic` is the error type leaving every phase (style guide 3.1); errors are the cold path,
+// so boxing them would only add noise.
+#![allow(clippy::result_large_err)]
 
 mod appspec;
 mod artifacts;
@@ -32,8 +35,13 @@ use std::time::Instant;
 use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::SourceDb;
 
-pub use manifest::{ActionEntry, BuildEntry, DeployEntry, EnvironmentEntry, HookEntry, Manifest, PipelineEntry, StageEntry};
-pub use report::{format_duration, render_step, NoEvents, RunEvents, RunReport, Stage, Status, StepId, StepRecord};
+pub use manifest::{
+    ActionEntry, BuildEntry, DeployEntry, EnvironmentEntry, HookEntry, Manifest, PipelineEntry,
+    StageEntry,
+};
+pub use report::{
+    format_duration, render_step, NoEvents, RunEvents, RunReport, Stage, Status, StepId, StepRecord,
+};
 pub use sandbox::SandboxMode;
 pub use source::SourceSpec;
 
@@ -66,7 +74,11 @@ pub struct RunRequest<'a> {
 impl RunRequest<'_> {
     /// A request with defaults: automatic sandbox, region `us-east-1`, nothing kept running.
     #[must_use]
-    pub fn new(output_dir: impl Into<PathBuf>, source: SourceSpec, workdir: impl Into<PathBuf>) -> Self {
+    pub fn new(
+        output_dir: impl Into<PathBuf>,
+        source: SourceSpec,
+        workdir: impl Into<PathBuf>,
+    ) -> Self {
         RunRequest {
             output_dir: output_dir.into(),
             source,
@@ -99,7 +111,10 @@ enum Action {
     Deploy(String),
 }
 
-fn plan_actions(context: &mut Context<'_, '_>, manifest: &Manifest) -> Option<(String, Vec<Action>)> {
+fn plan_actions(
+    context: &mut Context<'_, '_>,
+    manifest: &Manifest,
+) -> Option<(String, Vec<Action>)> {
     let request = context.request;
     let chosen = match &request.pipeline {
         Some(name) => Some(name.clone()),
@@ -109,9 +124,12 @@ fn plan_actions(context: &mut Context<'_, '_>, manifest: &Manifest) -> Option<(S
         None => {
             let names: Vec<&str> = manifest.pipelines.keys().map(String::as_str).collect();
             context.error(
-                Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, "several pipelines are declared and none was chosen")
-                    .note(format!("The pipelines are: {}.", names.join(", ")))
-                    .help("Pass `--pipeline NAME`."),
+                Diagnostic::error(
+                    Code::RUN_INVALID_BUILD_OUTPUT,
+                    "several pipelines are declared and none was chosen",
+                )
+                .note(format!("The pipelines are: {}.", names.join(", ")))
+                .help("Pass `--pipeline NAME`."),
             );
             return None;
         }
@@ -124,7 +142,10 @@ fn plan_actions(context: &mut Context<'_, '_>, manifest: &Manifest) -> Option<(S
     };
     let Some(pipeline) = manifest.pipelines.get(&name) else {
         let names: Vec<&str> = manifest.pipelines.keys().map(String::as_str).collect();
-        let mut diagnostic = Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("no pipeline `{name}` in the build output"));
+        let mut diagnostic = Diagnostic::error(
+            Code::RUN_INVALID_BUILD_OUTPUT,
+            format!("no pipeline `{name}` in the build output"),
+        );
         if let Some(close) = pipec_diagnostics::did_you_mean(&name, names.iter().copied()) {
             diagnostic = diagnostic.help(format!("Did you mean `{close}`?"));
         }
@@ -134,7 +155,11 @@ fn plan_actions(context: &mut Context<'_, '_>, manifest: &Manifest) -> Option<(S
     let mut actions = Vec::new();
     for stage in &pipeline.stages {
         for action in &stage.actions {
-            let block_name = action.block.split_once('.').map_or(action.block.as_str(), |(_, name)| name).to_owned();
+            let block_name = action
+                .block
+                .split_once('.')
+                .map_or(action.block.as_str(), |(_, name)| name)
+                .to_owned();
             match action.kind.as_str() {
                 "build" => actions.push(Action::Build(block_name)),
                 "deploy" => actions.push(Action::Deploy(block_name)),
@@ -142,7 +167,11 @@ fn plan_actions(context: &mut Context<'_, '_>, manifest: &Manifest) -> Option<(S
             }
         }
     }
-    let display = if pipeline.name.is_empty() { name } else { pipeline.name.clone() };
+    let display = if pipeline.name.is_empty() {
+        name
+    } else {
+        pipeline.name.clone()
+    };
     Some((display, actions))
 }
 
@@ -161,7 +190,8 @@ fn run_stages(context: &mut Context<'_, '_>) {
     let Some(prepared) = context.source_stage() else {
         return;
     };
-    let mut builds: std::collections::BTreeMap<String, build::BuildResult> = std::collections::BTreeMap::new();
+    let mut builds: std::collections::BTreeMap<String, build::BuildResult> =
+        std::collections::BTreeMap::new();
     let mut failed = false;
     for action in actions {
         match action {
@@ -171,11 +201,17 @@ fn run_stages(context: &mut Context<'_, '_>) {
                     continue;
                 }
                 let Some(entry) = manifest.builds.get(&name) else {
-                    context.error(Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("the pipeline runs build `{name}` but the manifest has no such build")));
+                    context.error(Diagnostic::error(
+                        Code::RUN_INVALID_BUILD_OUTPUT,
+                        format!(
+                            "the pipeline runs build `{name}` but the manifest has no such build"
+                        ),
+                    ));
                     failed = true;
                     continue;
                 };
-                let result = build::run_build(context, &manifest, &name, entry, &prepared, &pipeline_name);
+                let result =
+                    build::run_build(context, &manifest, &name, entry, &prepared, &pipeline_name);
                 failed |= !result.succeeded;
                 builds.insert(name, result);
             }
@@ -185,11 +221,20 @@ fn run_stages(context: &mut Context<'_, '_>) {
                     continue;
                 }
                 let Some(entry) = manifest.deploys.get(&name) else {
-                    context.error(Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("the pipeline runs deploy `{name}` but the manifest has no such deploy")));
+                    context.error(Diagnostic::error(
+                        Code::RUN_INVALID_BUILD_OUTPUT,
+                        format!(
+                            "the pipeline runs deploy `{name}` but the manifest has no such deploy"
+                        ),
+                    ));
                     failed = true;
                     continue;
                 };
-                let Some(artifact_dir) = builds.get(&entry.from).filter(|result| result.succeeded).map(|result| result.artifact_dir.clone()) else {
+                let Some(artifact_dir) = builds
+                    .get(&entry.from)
+                    .filter(|result| result.succeeded)
+                    .map(|result| result.artifact_dir.clone())
+                else {
                     context.error(
                         Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("deploy `{name}` takes the output of build `{}`, which did not run before it", entry.from))
                             .help("Check the order of the pipeline's stages."),

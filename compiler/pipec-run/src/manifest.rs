@@ -133,13 +133,19 @@ impl Manifest {
     pub fn load(output_dir: &Path) -> Result<Manifest, Diagnostic> {
         let path = output_dir.join("manifest.json");
         let text = std::fs::read_to_string(&path).map_err(|error| {
-            Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("cannot read `{}`", path.display()))
-                .note(error.to_string())
-                .help("Run `pipec build FILE -o DIR` first, and pass that DIR.")
+            Diagnostic::error(
+                Code::RUN_INVALID_BUILD_OUTPUT,
+                format!("cannot read `{}`", path.display()),
+            )
+            .note(error.to_string())
+            .help("Run `pipec build FILE -o DIR` first, and pass that DIR.")
         })?;
         serde_json::from_str(&text).map_err(|error| {
-            Diagnostic::error(Code::RUN_INVALID_BUILD_OUTPUT, format!("`{}` is not a pipec manifest", path.display()))
-                .note(error.to_string())
+            Diagnostic::error(
+                Code::RUN_INVALID_BUILD_OUTPUT,
+                format!("`{}` is not a pipec manifest", path.display()),
+            )
+            .note(error.to_string())
         })
     }
 
@@ -147,7 +153,11 @@ impl Manifest {
     #[must_use]
     pub fn hook(&self, deploy: &str, event: &str, script: &str) -> Option<&HookEntry> {
         let wanted = script.trim_start_matches("./");
-        self.deploys.get(deploy)?.hooks.iter().find(|hook| hook.event == event && hook.script.trim_start_matches("./") == wanted)
+        self.deploys
+            .get(deploy)?
+            .hooks
+            .iter()
+            .find(|hook| hook.event == event && hook.script.trim_start_matches("./") == wanted)
     }
 }
 
@@ -161,6 +171,11 @@ mod tests {
             "deploys": {"web": {"kind": "ec2", "from": "app", "hooks": [{"event": "BeforeInstall", "script": "s.sh", "source": "p.pipe:4", "runas": null}]}}}"#;
         let manifest: Manifest = serde_json::from_str(text).unwrap_or_default();
         assert_eq!(manifest.builds["app"].buildspec, "b.yml");
-        assert_eq!(manifest.hook("web", "BeforeInstall", "./s.sh").map(|hook| hook.source.as_str()), Some("p.pipe:4"));
+        assert_eq!(
+            manifest
+                .hook("web", "BeforeInstall", "./s.sh")
+                .map(|hook| hook.source.as_str()),
+            Some("p.pipe:4")
+        );
     }
 }

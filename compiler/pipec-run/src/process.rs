@@ -11,7 +11,10 @@ pub(crate) const GRACE: Duration = Duration::from_secs(2);
 /// The exit code of `status` as a shell reports it (`128 + signal` for a signal).
 pub(crate) fn exit_code(status: ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt as _;
-    status.code().or_else(|| status.signal().map(|signal| 128 + signal)).unwrap_or(1)
+    status
+        .code()
+        .or_else(|| status.signal().map(|signal| 128 + signal))
+        .unwrap_or(1)
 }
 
 /// Waits for `child` until `deadline`; `None` when it is still running then.
@@ -64,7 +67,11 @@ pub(crate) fn stop_processes(pids: &[u32]) {
     while Instant::now() < deadline && pids.iter().any(|pid| is_alive(*pid)) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let remaining: Vec<i64> = pids.iter().filter(|pid| is_alive(**pid)).map(|pid| i64::from(*pid)).collect();
+    let remaining: Vec<i64> = pids
+        .iter()
+        .filter(|pid| is_alive(**pid))
+        .map(|pid| i64::from(*pid))
+        .collect();
     signal("KILL", &remaining);
 }
 
@@ -100,11 +107,14 @@ pub(crate) fn processes_where(wanted: impl Fn(&ProcessInfo) -> bool) -> Vec<u32>
 
 /// The mount namespace of `pid` (`mnt:[4026532178]`).
 pub(crate) fn mount_namespace(pid: u32) -> Option<String> {
-    std::fs::read_link(Path::new("/proc").join(pid.to_string()).join("ns/mnt")).ok().map(|link| link.to_string_lossy().into_owned())
+    std::fs::read_link(Path::new("/proc").join(pid.to_string()).join("ns/mnt"))
+        .ok()
+        .map(|link| link.to_string_lossy().into_owned())
 }
 
 fn read_stat(pid: u32) -> Option<ProcessInfo> {
-    let text = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()?;
+    let text =
+        std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).ok()?;
     // The command name may contain spaces and parentheses: fields start after the last `)`.
     let (_, rest) = text.rsplit_once(')')?;
     let mut fields = rest.split_whitespace();

@@ -118,7 +118,7 @@ impl RunEvents for NoEvents {}
 /// The outcome of a whole run.
 #[derive(Clone, Debug, Default)]
 pub struct RunReport {
-    /// Every step, in the order it finished (stage lines after their steps).
+    /// Every step, in the order it finished (a stage's record comes after its steps').
     pub steps: Vec<StepRecord>,
     /// Errors and warnings, in the order they were found.
     pub diagnostics: Vec<Diagnostic>,
@@ -142,19 +142,41 @@ impl RunReport {
     /// The first failed step, if any.
     #[must_use]
     pub fn first_failure(&self) -> Option<&StepRecord> {
-        self.steps.iter().find(|step| step.status.is_failure() && !step.id.name.is_empty())
+        self.steps
+            .iter()
+            .find(|step| step.status.is_failure() && !step.id.name.is_empty())
     }
 
-    /// The report as text: one line per step, indented under its stage, then a summary line.
+    /// The report as text: one line per stage followed by its steps, indented, then the
+    /// diagnostics (headline, notes, help) and a summary line.
     /// Durations are printed as `(1.23s)`.
     #[must_use]
     pub fn render(&self) -> String {
+        // Records arrive when steps finish, so a stage's line comes after its steps: print it
+        // first by holding the step lines until their stage line arrives.
         let mut text = String::new();
+        let mut pending: Vec<String> = Vec::new();
         for step in &self.steps {
-            let _ = writeln!(text, "{}", render_step(step));
+            if step.id.name.is_empty() {
+                let _ = writeln!(text, "{}", render_step(step));
+                for line in pending.drain(..) {
+                    let _ = writeln!(text, "{line}");
+                }
+            } else {
+                pending.push(render_step(step));
+            }
+        }
+        for line in pending {
+            let _ = writeln!(text, "{line}");
         }
         for diagnostic in &self.diagnostics {
-            let _ = writeln!(text, "{}[{}]: {}", severity_word(diagnostic), diagnostic.code.number(), diagnostic.message);
+            let _ = writeln!(
+                text,
+                "{}[{}]: {}",
+                severity_word(diagnostic),
+                diagnostic.code.number(),
+                diagnostic.message
+            );
             for note in &diagnostic.notes {
                 let _ = writeln!(text, "  note: {note}");
             }
@@ -162,8 +184,17 @@ impl RunReport {
                 let _ = writeln!(text, "  help: {help}");
             }
         }
-        let verdict = if self.succeeded() { "succeeded" } else { "FAILED" };
-        let counts = |wanted: fn(Status) -> bool| self.steps.iter().filter(|step| !step.id.name.is_empty() && wanted(step.status)).count();
+        let verdict = if self.succeeded() {
+            "succeeded"
+        } else {
+            "FAILED"
+        };
+        let counts = |wanted: fn(Status) -> bool| {
+            self.steps
+                .iter()
+                .filter(|step| !step.id.name.is_empty() && wanted(step.status))
+                .count()
+        };
         let _ = writeln!(
             text,
             "run {verdict}: {} ok, {} failed, {} skipped; exit code {} ({})",
@@ -190,12 +221,21 @@ fn severity_word(diagnostic: &Diagnostic) -> &'static str {
 #[must_use]
 pub fn render_step(step: &StepRecord) -> String {
     let mut line = if step.id.name.is_empty() {
-        let subject = if step.id.subject.is_empty() { String::new() } else { format!(" {}", step.id.subject) };
+        let subject = if step.id.subject.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", step.id.subject)
+        };
         format!("{}{subject}", step.id.stage.as_str())
     } else {
         format!("  {:<18}", step.id.name)
     };
-    let _ = write!(line, " {:<9} ({})", step.status.as_str(), format_duration(step.duration));
+    let _ = write!(
+        line,
+        " {:<9} ({})",
+        step.status.as_str(),
+        format_duration(step.duration)
+    );
     if let Some(code) = step.exit_code {
         let _ = write!(line, " exit {code}");
     }

@@ -63,11 +63,18 @@ pub(crate) struct Instance {
 impl Instance {
     /// Opens the sandbox in `dir` (created if needed). The second value explains a fallback to
     /// rewrite mode, or why namespace mode failed when it was required.
-    pub(crate) fn open(dir: &Path, mode: SandboxMode) -> std::io::Result<(Instance, Option<String>)> {
+    pub(crate) fn open(
+        dir: &Path,
+        mode: SandboxMode,
+    ) -> std::io::Result<(Instance, Option<String>)> {
         let root = dir.join("root");
         std::fs::create_dir_all(&root)?;
         let root = std::fs::canonicalize(&root)?;
-        let mut instance = Instance { root, keeper: None, groups: Vec::new() };
+        let mut instance = Instance {
+            root,
+            keeper: None,
+            groups: Vec::new(),
+        };
         if mode == SandboxMode::Rewrite {
             return Ok((instance, None));
         }
@@ -90,14 +97,23 @@ impl Instance {
     pub(crate) fn host_path(&self, path: &str) -> PathBuf {
         let relative = path.trim_start_matches('/');
         match &self.keeper {
-            Some(keeper) => Path::new("/proc").join(keeper.pid.to_string()).join("root").join(relative),
+            Some(keeper) => Path::new("/proc")
+                .join(keeper.pid.to_string())
+                .join("root")
+                .join(relative),
             None => self.root.join(relative),
         }
     }
 
     /// Runs the script at instance path `script` with `env` added to this process's
     /// environment, output appended to `log`, in its own process group, within `timeout`.
-    pub(crate) fn run_script(&mut self, script: &str, env: &[(String, String)], timeout: Duration, log: &Path) -> ScriptOutcome {
+    pub(crate) fn run_script(
+        &mut self,
+        script: &str,
+        env: &[(String, String)],
+        timeout: Duration,
+        log: &Path,
+    ) -> ScriptOutcome {
         let host_script = self.host_path(script);
         if !host_script.is_file() {
             return ScriptOutcome::NotStarted;
@@ -112,16 +128,27 @@ impl Instance {
         let mut command = match &self.keeper {
             Some(keeper) => {
                 let mut command = Command::new("nsenter");
-                command.arg("-t").arg(keeper.pid.to_string()).args(["-m", "-r", "--wdns=/", "--"]).arg(script);
+                command
+                    .arg("-t")
+                    .arg(keeper.pid.to_string())
+                    .args(["-m", "-r", "--wdns=/", "--"])
+                    .arg(script);
                 command
             }
             None => {
                 let mut command = Command::new(&host_script);
-                command.current_dir(&self.root).env("PIPEC_INSTANCE_ROOT", &self.root);
+                command
+                    .current_dir(&self.root)
+                    .env("PIPEC_INSTANCE_ROOT", &self.root);
                 command
             }
         };
-        command.envs(env.iter().map(|(name, value)| (name, value))).stdin(Stdio::null()).stdout(Stdio::from(log_file)).stderr(Stdio::from(log_copy)).process_group(0);
+        command
+            .envs(env.iter().map(|(name, value)| (name, value)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log_file))
+            .stderr(Stdio::from(log_copy))
+            .process_group(0);
         let Ok(mut child) = command.spawn() else {
             return ScriptOutcome::NotStarted;
         };
@@ -139,11 +166,19 @@ impl Instance {
     /// Processes started by hooks that are still running: members of the hooks' process groups
     /// and, in namespace mode, every process inside the instance's mount namespace.
     pub(crate) fn running_processes(&self) -> Vec<u32> {
-        let keeper_pid = self.keeper.as_ref().map(|keeper| keeper.pid);
+        // `unshare` itself moves into the namespace before forking the keeper: both are ours.
+        let own: Vec<u32> = self
+            .keeper
+            .as_ref()
+            .map(|keeper| vec![keeper.pid, keeper.child.id()])
+            .unwrap_or_default();
         let namespace = self.keeper.as_ref().map(|keeper| keeper.namespace.clone());
         process::processes_where(|info| {
-            Some(info.pid) != keeper_pid
-                && (self.groups.contains(&info.group) || namespace.as_ref().is_some_and(|namespace| process::mount_namespace(info.pid).as_ref() == Some(namespace)))
+            !own.contains(&info.pid)
+                && (self.groups.contains(&info.group)
+                    || namespace.as_ref().is_some_and(|namespace| {
+                        process::mount_namespace(info.pid).as_ref() == Some(namespace)
+                    }))
         })
     }
 
@@ -158,7 +193,9 @@ impl Instance {
     pub(crate) fn close(mut self) {
         if let Some(mut keeper) = self.keeper.take() {
             keeper.stdin = None;
-            if process::wait_until(&mut keeper.child, Instant::now() + Duration::from_secs(3)).is_none() {
+            if process::wait_until(&mut keeper.child, Instant::now() + Duration::from_secs(3))
+                .is_none()
+            {
                 let _ = keeper.child.kill();
                 let _ = keeper.child.wait();
             }
@@ -200,13 +237,17 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
     let work = overlay.join("work");
     let merged = overlay.join("merged");
     for path in [&work, &merged] {
-        std::fs::create_dir_all(path).map_err(|error| format!("cannot create {}: {error}", path.display()))?;
+        std::fs::create_dir_all(path)
+            .map_err(|error| format!("cannot create {}: {error}", path.display()))?;
     }
     let work = std::fs::canonicalize(&work).map_err(|error| error.to_string())?;
     let merged = std::fs::canonicalize(&merged).map_err(|error| error.to_string())?;
     for path in [root, &work, &merged] {
         if path.to_string_lossy().contains([',', ':', '\\']) {
-            return Err(format!("the path {} cannot be an overlay option", path.display()));
+            return Err(format!(
+                "the path {} cannot be an overlay option",
+                path.display()
+            ));
         }
     }
     let mut command = Command::new("unshare");
@@ -214,9 +255,18 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
     if !is_root() {
         command.arg("--map-root-user");
     }
-    command.args(["--", "sh", "-c", KEEPER_SCRIPT, "pipec-keeper"]).arg(root).arg(&work).arg(&merged);
-    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().map_err(|error| format!("cannot run `unshare`: {error}"))?;
+    command
+        .args(["--", "sh", "-c", KEEPER_SCRIPT, "pipec-keeper"])
+        .arg(root)
+        .arg(&work)
+        .arg(&merged);
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|error| format!("cannot run `unshare`: {error}"))?;
     let stdin = child.stdin.take();
     let mut line = String::new();
     let mut ready = String::new();
@@ -226,7 +276,11 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
         // The second line comes from inside the chroot: the keeper's root is in place.
         let _ = reader.read_line(&mut ready);
     }
-    let pid = line.trim().parse::<u32>().ok().filter(|_| ready.trim() == "ready");
+    let pid = line
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|_| ready.trim() == "ready");
     let Some(pid) = pid else {
         let _ = child.kill();
         let mut reason = String::new();
@@ -234,19 +288,32 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
             let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut reason);
         }
         let _ = child.wait();
-        return Err(format!("the mount namespace could not be set up: {}", reason.trim()));
+        return Err(format!(
+            "the mount namespace could not be set up: {}",
+            reason.trim()
+        ));
     };
     let namespace = process::mount_namespace(pid).ok_or("the keeper process vanished")?;
     if process::mount_namespace(std::process::id()).as_ref() == Some(&namespace) {
         return Err("the keeper did not get its own mount namespace".to_owned());
     }
-    Ok(Keeper { child, stdin, pid, namespace })
+    Ok(Keeper {
+        child,
+        stdin,
+        pid,
+        namespace,
+    })
 }
 
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|status| status.lines().find(|line| line.starts_with("Uid:")).map(|line| line.split_whitespace().nth(2) == Some("0")))
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("Uid:"))
+                .map(|line| line.split_whitespace().nth(2) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -258,7 +325,16 @@ impl Instance {
         let mut command = match &self.keeper {
             Some(keeper) => {
                 let mut command = Command::new("nsenter");
-                command.arg("-t").arg(keeper.pid.to_string()).args(["-m", "-r", "--wdns=/", "--", "chown", "--", owner_group, path]);
+                command.arg("-t").arg(keeper.pid.to_string()).args([
+                    "-m",
+                    "-r",
+                    "--wdns=/",
+                    "--",
+                    "chown",
+                    "--",
+                    owner_group,
+                    path,
+                ]);
                 command
             }
             None => {
@@ -267,7 +343,10 @@ impl Instance {
                 command
             }
         };
-        let output = command.stdin(Stdio::null()).output().map_err(|error| error.to_string())?;
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|error| error.to_string())?;
         if output.status.success() {
             Ok(())
         } else {

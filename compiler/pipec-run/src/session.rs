@@ -44,11 +44,20 @@ pub(crate) struct Session {
 impl Session {
     /// Starts bash in `cwd` with exactly the environment `env`. `control` holds the FIFO and
     /// the command files; the shell's own output goes to `shell_log`.
-    pub(crate) fn start(shell: &str, control: &Path, cwd: &Path, env: &[(String, String)], shell_log: &Path) -> std::io::Result<Session> {
+    pub(crate) fn start(
+        shell: &str,
+        control: &Path,
+        cwd: &Path,
+        env: &[(String, String)],
+        shell_log: &Path,
+    ) -> std::io::Result<Session> {
         std::fs::create_dir_all(control)?;
         let fifo = control.join("status.fifo");
         let _ = std::fs::remove_file(&fifo);
-        let made = Command::new("mkfifo").arg(&fifo).stdin(Stdio::null()).status()?;
+        let made = Command::new("mkfifo")
+            .arg(&fifo)
+            .stdin(Stdio::null())
+            .status()?;
         if !made.success() {
             return Err(std::io::Error::other("mkfifo failed"));
         }
@@ -87,7 +96,15 @@ impl Session {
                 }
             }
         });
-        Ok(Session { child, stdin, statuses, control: control.to_path_buf(), fifo, counter: 0, ended: false })
+        Ok(Session {
+            child,
+            stdin,
+            statuses,
+            control: control.to_path_buf(),
+            fifo,
+            counter: 0,
+            ended: false,
+        })
     }
 
     /// True once the shell has ended; later commands need a new session.
@@ -96,7 +113,12 @@ impl Session {
     }
 
     /// Runs one user command in the session, appending its output to `log`.
-    pub(crate) fn run(&mut self, command_text: &str, log: &Path, deadline: Instant) -> CommandResult {
+    pub(crate) fn run(
+        &mut self,
+        command_text: &str,
+        log: &Path,
+        deadline: Instant,
+    ) -> CommandResult {
         self.counter += 1;
         let file = self.control.join(format!("cmd-{:04}.sh", self.counter));
         if std::fs::write(&file, format!("{command_text}\n")).is_err() {
@@ -107,13 +129,21 @@ impl Session {
             quote(&file.to_string_lossy()),
             quote(&log.to_string_lossy())
         );
-        let written = self.stdin.as_mut().is_some_and(|stdin| stdin.write_all(line.as_bytes()).and_then(|()| stdin.flush()).is_ok());
+        let written = self.stdin.as_mut().is_some_and(|stdin| {
+            stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| stdin.flush())
+                .is_ok()
+        });
         if !written {
             return self.shell_ended();
         }
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match self.statuses.recv_timeout(remaining.min(Duration::from_millis(100))) {
+            match self
+                .statuses
+                .recv_timeout(remaining.min(Duration::from_millis(100)))
+            {
                 Ok(code) => return CommandResult::Exited(code),
                 Err(RecvTimeoutError::Disconnected) => return self.shell_ended(),
                 Err(RecvTimeoutError::Timeout) => {
@@ -174,7 +204,10 @@ impl Session {
 fn unblock_reader(fifo: &Path) {
     use std::os::unix::fs::OpenOptionsExt as _;
     const O_NONBLOCK: i32 = 0o4000;
-    let _ = File::options().write(true).custom_flags(O_NONBLOCK).open(fifo);
+    let _ = File::options()
+        .write(true)
+        .custom_flags(O_NONBLOCK)
+        .open(fifo);
 }
 
 #[cfg(test)]
@@ -189,15 +222,42 @@ mod tests {
     fn state_persists_and_statuses_come_back() -> std::io::Result<()> {
         let dir = tempfile::tempdir()?;
         let log = dir.path().join("out.log");
-        let mut session = Session::start("bash", &dir.path().join("ctl"), dir.path(), &env(), &dir.path().join("shell.log"))?;
+        let mut session = Session::start(
+            "bash",
+            &dir.path().join("ctl"),
+            dir.path(),
+            &env(),
+            &dir.path().join("shell.log"),
+        )?;
         let deadline = Instant::now() + Duration::from_secs(20);
-        assert_eq!(session.run("mkdir sub && cd sub", &log, deadline), CommandResult::Exited(0));
-        assert_eq!(session.run("export GREETING='it'\"'\"'s'", &log, deadline), CommandResult::Exited(0));
-        assert_eq!(session.run("echo \"$GREETING in $(basename \"$PWD\")\"", &log, deadline), CommandResult::Exited(0));
-        assert_eq!(session.run("(exit 3)", &log, deadline), CommandResult::Exited(3));
-        assert_eq!(session.run("read line", &log, deadline), CommandResult::Exited(1));
-        assert_eq!(session.run("echo \"read:$line\"", &log, deadline), CommandResult::Exited(0));
-        assert_eq!(session.run("exit 4", &log, deadline), CommandResult::ShellEnded(4));
+        assert_eq!(
+            session.run("mkdir sub && cd sub", &log, deadline),
+            CommandResult::Exited(0)
+        );
+        assert_eq!(
+            session.run("export GREETING='it'\"'\"'s'", &log, deadline),
+            CommandResult::Exited(0)
+        );
+        assert_eq!(
+            session.run("echo \"$GREETING in $(basename \"$PWD\")\"", &log, deadline),
+            CommandResult::Exited(0)
+        );
+        assert_eq!(
+            session.run("(exit 3)", &log, deadline),
+            CommandResult::Exited(3)
+        );
+        assert_eq!(
+            session.run("read line", &log, deadline),
+            CommandResult::Exited(1)
+        );
+        assert_eq!(
+            session.run("echo \"read:$line\"", &log, deadline),
+            CommandResult::Exited(0)
+        );
+        assert_eq!(
+            session.run("exit 4", &log, deadline),
+            CommandResult::ShellEnded(4)
+        );
         assert!(session.ended());
         session.close();
         let output = std::fs::read_to_string(&log)?;
@@ -209,9 +269,18 @@ mod tests {
     fn deadline_kills_the_session() -> std::io::Result<()> {
         let dir = tempfile::tempdir()?;
         let log = dir.path().join("out.log");
-        let mut session = Session::start("bash", &dir.path().join("ctl"), dir.path(), &env(), &dir.path().join("shell.log"))?;
+        let mut session = Session::start(
+            "bash",
+            &dir.path().join("ctl"),
+            dir.path(),
+            &env(),
+            &dir.path().join("shell.log"),
+        )?;
         let started = Instant::now();
-        assert_eq!(session.run("sleep 30", &log, started + Duration::from_millis(300)), CommandResult::TimedOut);
+        assert_eq!(
+            session.run("sleep 30", &log, started + Duration::from_millis(300)),
+            CommandResult::TimedOut
+        );
         assert!(started.elapsed() < Duration::from_secs(10));
         session.close();
         Ok(())

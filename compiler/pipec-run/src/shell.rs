@@ -35,7 +35,9 @@ mod tests {
     fn echo_back(text: &str) -> String {
         let script = format!("printf '%s' {}", quote(text));
         let output = Command::new("bash").arg("-c").arg(script).output();
-        output.map(|output| String::from_utf8_lossy(&output.stdout).into_owned()).unwrap_or_default()
+        output
+            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+            .unwrap_or_default()
     }
 
     #[test]

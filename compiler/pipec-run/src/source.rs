@@ -29,9 +29,10 @@ impl SourceSpec {
             return SourceSpec::Directory(PathBuf::from(text));
         }
         match text.rsplit_once('@') {
-            Some((url, reference)) if !url.is_empty() && !reference.is_empty() => {
-                SourceSpec::Git { url: url.to_owned(), reference: reference.to_owned() }
-            }
+            Some((url, reference)) if !url.is_empty() && !reference.is_empty() => SourceSpec::Git {
+                url: url.to_owned(),
+                reference: reference.to_owned(),
+            },
             _ => SourceSpec::Directory(PathBuf::from(text)),
         }
     }
@@ -57,25 +58,51 @@ pub(crate) fn prepare(spec: &SourceSpec, workdir: &Path) -> Result<PreparedSourc
     match spec {
         SourceSpec::Directory(dir) => {
             if !dir.is_dir() {
-                return Err(Diagnostic::error(Code::RUN_INVALID_SOURCE, format!("the source directory `{}` does not exist", dir.display()))
-                    .help("Pass `--source DIR` or `--source REPO@REF`."));
+                return Err(Diagnostic::error(
+                    Code::RUN_INVALID_SOURCE,
+                    format!("the source directory `{}` does not exist", dir.display()),
+                )
+                .help("Pass `--source DIR` or `--source REPO@REF`."));
             }
             let skip = std::fs::canonicalize(workdir).ok();
-            let file_count = copy_tree(dir, &target, skip.as_deref()).map_err(|error| io_error(dir, &error))?;
-            let resolved_version = git_output(dir, &["rev-parse", "HEAD"]).unwrap_or_else(|| "local".to_owned());
-            Ok(PreparedSource { dir: target, resolved_version, description: format!("directory {}", dir.display()), file_count })
+            let file_count =
+                copy_tree(dir, &target, skip.as_deref()).map_err(|error| io_error(dir, &error))?;
+            let resolved_version =
+                git_output(dir, &["rev-parse", "HEAD"]).unwrap_or_else(|| "local".to_owned());
+            Ok(PreparedSource {
+                dir: target,
+                resolved_version,
+                description: format!("directory {}", dir.display()),
+                file_count,
+            })
         }
         SourceSpec::Git { url, reference } => {
             let repository = local_repository(url)?;
             if reference.starts_with('-') {
-                return Err(Diagnostic::error(Code::RUN_INVALID_SOURCE, format!("`{reference}` is not a git ref")));
+                return Err(Diagnostic::error(
+                    Code::RUN_INVALID_SOURCE,
+                    format!("`{reference}` is not a git ref"),
+                ));
             }
-            let commit = git_output(&repository, &["rev-parse", "--verify", "--quiet", &format!("{reference}^{{commit}}")]).ok_or_else(|| {
-                Diagnostic::error(Code::RUN_INVALID_SOURCE, format!("`{reference}` is not a commit, branch or tag of `{url}`"))
-                    .help("Check the ref with `git rev-parse REF` in that repository.")
+            let commit = git_output(
+                &repository,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{reference}^{{commit}}"),
+                ],
+            )
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    Code::RUN_INVALID_SOURCE,
+                    format!("`{reference}` is not a commit, branch or tag of `{url}`"),
+                )
+                .help("Check the ref with `git rev-parse REF` in that repository.")
             })?;
             let archive = workdir.join("state").join("source.tar");
-            std::fs::create_dir_all(workdir.join("state")).map_err(|error| io_error(workdir, &error))?;
+            std::fs::create_dir_all(workdir.join("state"))
+                .map_err(|error| io_error(workdir, &error))?;
             let archived = Command::new("git")
                 .arg("-C")
                 .arg(&repository)
@@ -84,21 +111,41 @@ pub(crate) fn prepare(spec: &SourceSpec, workdir: &Path) -> Result<PreparedSourc
                 .arg(&commit)
                 .stdin(Stdio::null())
                 .output();
-            let extracted = Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(&target).stdin(Stdio::null()).output();
+            let extracted = Command::new("tar")
+                .arg("-xf")
+                .arg(&archive)
+                .arg("-C")
+                .arg(&target)
+                .stdin(Stdio::null())
+                .output();
             let _ = std::fs::remove_file(&archive);
             for (what, result) in [("git archive", archived), ("tar", extracted)] {
                 match result {
                     Ok(output) if output.status.success() => {}
                     Ok(output) => {
-                        return Err(Diagnostic::error(Code::RUN_INVALID_SOURCE, format!("`{what}` failed for `{url}`"))
-                            .note(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
+                        return Err(Diagnostic::error(
+                            Code::RUN_INVALID_SOURCE,
+                            format!("`{what}` failed for `{url}`"),
+                        )
+                        .note(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
                     }
-                    Err(error) => return Err(Diagnostic::error(Code::RUN_INVALID_SOURCE, format!("cannot run `{what}`")).note(error.to_string())),
+                    Err(error) => {
+                        return Err(Diagnostic::error(
+                            Code::RUN_INVALID_SOURCE,
+                            format!("cannot run `{what}`"),
+                        )
+                        .note(error.to_string()))
+                    }
                 }
             }
             let file_count = count_files(&target);
             let short: String = commit.chars().take(12).collect();
-            Ok(PreparedSource { dir: target, resolved_version: commit, description: format!("git {url} @ {reference} ({short})"), file_count })
+            Ok(PreparedSource {
+                dir: target,
+                resolved_version: commit,
+                description: format!("git {url} @ {reference} ({short})"),
+                file_count,
+            })
         }
     }
 }
@@ -107,7 +154,9 @@ pub(crate) fn prepare(spec: &SourceSpec, workdir: &Path) -> Result<PreparedSourc
 fn local_repository(url: &str) -> Result<PathBuf, Diagnostic> {
     let path = if let Some(rest) = url.strip_prefix("file://") {
         PathBuf::from(rest)
-    } else if url.contains("://") || (url.contains(':') && !url.starts_with('/') && !url.starts_with('.')) {
+    } else if url.contains("://")
+        || (url.contains(':') && !url.starts_with('/') && !url.starts_with('.'))
+    {
         return Err(Diagnostic::error(Code::RUN_INVALID_SOURCE, format!("`{url}` is not a local repository"))
             .note("A local run takes its source from this machine only: a directory, a repository path, or a `file://` URL.")
             .help("Clone the repository first and pass `--source PATH@REF`."));
@@ -115,20 +164,31 @@ fn local_repository(url: &str) -> Result<PathBuf, Diagnostic> {
         PathBuf::from(url)
     };
     if !path.exists() {
-        return Err(Diagnostic::error(Code::RUN_INVALID_SOURCE, format!("the repository `{url}` does not exist")));
+        return Err(Diagnostic::error(
+            Code::RUN_INVALID_SOURCE,
+            format!("the repository `{url}` does not exist"),
+        ));
     }
     Ok(path)
 }
 
 /// Runs `git -C dir ARGS` and returns its trimmed output on success.
 fn git_output(dir: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git").arg("-C").arg(dir).args(args).stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     (output.status.success() && !text.is_empty()).then_some(text)
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(Code::IO_ERROR, format!("cannot copy `{}`", path.display())).note(error.to_string())
+    Diagnostic::error(Code::IO_ERROR, format!("cannot copy `{}`", path.display()))
+        .note(error.to_string())
 }
 
 /// Copies the tree `from` into `to` (which exists), skipping `.git` and the directory `skip`.
@@ -168,7 +228,13 @@ fn count_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |entries| {
         entries
             .filter_map(Result::ok)
-            .map(|entry| if entry.file_type().is_ok_and(|kind| kind.is_dir()) { count_files(&entry.path()) } else { 1 })
+            .map(|entry| {
+                if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                    count_files(&entry.path())
+                } else {
+                    1
+                }
+            })
             .sum()
     })
 }
@@ -179,9 +245,24 @@ mod tests {
 
     #[test]
     fn parses_directories_and_refs() {
-        assert_eq!(SourceSpec::parse("/no/such/dir"), SourceSpec::Directory(PathBuf::from("/no/such/dir")));
-        assert_eq!(SourceSpec::parse("../repo@main"), SourceSpec::Git { url: "../repo".into(), reference: "main".into() });
-        assert_eq!(SourceSpec::parse("file:///srv/repo@v1.2"), SourceSpec::Git { url: "file:///srv/repo".into(), reference: "v1.2".into() });
+        assert_eq!(
+            SourceSpec::parse("/no/such/dir"),
+            SourceSpec::Directory(PathBuf::from("/no/such/dir"))
+        );
+        assert_eq!(
+            SourceSpec::parse("../repo@main"),
+            SourceSpec::Git {
+                url: "../repo".into(),
+                reference: "main".into()
+            }
+        );
+        assert_eq!(
+            SourceSpec::parse("file:///srv/repo@v1.2"),
+            SourceSpec::Git {
+                url: "file:///srv/repo".into(),
+                reference: "v1.2".into()
+            }
+        );
     }
 
     #[test]
