@@ -47,6 +47,8 @@ pub(crate) enum ScriptOutcome {
 
 struct Keeper {
     child: Child,
+    /// Whether the namespace belongs to a new user namespace (`--map-root-user`).
+    user_namespace: bool,
     /// Dropping it ends the keeper.
     stdin: Option<ChildStdin>,
     pid: u32,
@@ -127,12 +129,8 @@ impl Instance {
         };
         let mut command = match &self.keeper {
             Some(keeper) => {
-                let mut command = Command::new("nsenter");
-                command
-                    .arg("-t")
-                    .arg(keeper.pid.to_string())
-                    .args(["-m", "-r", "--wdns=/", "--"])
-                    .arg(script);
+                let mut command = keeper.enter();
+                command.args(["--wdns=/", "--"]).arg(script);
                 command
             }
             None => {
@@ -213,6 +211,19 @@ impl Drop for Instance {
     }
 }
 
+impl Keeper {
+    /// `nsenter` into the keeper's mount namespace and root (and user namespace, if any).
+    fn enter(&self) -> Command {
+        let mut command = Command::new("nsenter");
+        command.arg("-t").arg(self.pid.to_string());
+        if self.user_namespace {
+            command.args(["-U", "--preserve-credentials"]);
+        }
+        command.args(["-m", "-r"]);
+        command
+    }
+}
+
 /// Sets the execute bits, as the agent does for a script that lacks them.
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt as _;
@@ -252,7 +263,8 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
     }
     let mut command = Command::new("unshare");
     command.args(["--mount", "--propagation", "private", "--fork"]);
-    if !is_root() {
+    let user_namespace = !is_root();
+    if user_namespace {
         command.arg("--map-root-user");
     }
     command
@@ -299,6 +311,7 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
     }
     Ok(Keeper {
         child,
+        user_namespace,
         stdin,
         pid,
         namespace,
@@ -324,17 +337,8 @@ impl Instance {
     pub(crate) fn chown(&self, owner_group: &str, path: &str) -> Result<(), String> {
         let mut command = match &self.keeper {
             Some(keeper) => {
-                let mut command = Command::new("nsenter");
-                command.arg("-t").arg(keeper.pid.to_string()).args([
-                    "-m",
-                    "-r",
-                    "--wdns=/",
-                    "--",
-                    "chown",
-                    "--",
-                    owner_group,
-                    path,
-                ]);
+                let mut command = keeper.enter();
+                command.args(["--wdns=/", "--", "chown", "--", owner_group, path]);
                 command
             }
             None => {
