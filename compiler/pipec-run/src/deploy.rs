@@ -117,6 +117,8 @@ struct Deployment {
     group_id: String,
     deployment_id: String,
     logs: std::path::PathBuf,
+    /// `file:line` of the deploy block.
+    declared_at: String,
 }
 
 impl Deployment {
@@ -170,6 +172,7 @@ impl Deployment {
             group_id,
             deployment_id,
             logs,
+            declared_at: entry.source.clone(),
         })
     }
 
@@ -323,13 +326,14 @@ impl Deployment {
             }
             Err(reason) => {
                 context.finish(step, Status::Failed, StepOutcome::detail(&reason));
-                context.error(
-                    Diagnostic::error(
-                        Code::RUN_INSTALL_FAILED,
-                        format!("the Install event of deploy `{name}` failed"),
-                    )
-                    .note(reason),
-                );
+                let diagnostic = Diagnostic::error(
+                    Code::RUN_INSTALL_FAILED,
+                    format!("the Install event of deploy `{name}` failed"),
+                )
+                .note(sentence(&reason));
+                let diagnostic =
+                    context.locate(diagnostic, &self.declared_at, "deploy declared here");
+                context.error(diagnostic);
                 false
             }
         }
@@ -484,4 +488,18 @@ impl Deployment {
             self.skip_from(context, next);
         }
     }
+}
+
+/// `reason` as a sentence: capital first letter, final period.
+fn sentence(reason: &str) -> String {
+    let mut characters = reason.chars();
+    let mut text: String = characters
+        .next()
+        .map(|first| first.to_uppercase().collect())
+        .unwrap_or_default();
+    text.push_str(characters.as_str());
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
 }

@@ -82,12 +82,29 @@ pub(crate) struct ProcessInfo {
     pub(crate) group: u32,
 }
 
-/// True when `pid` exists and is not a zombie.
+/// True while any thread of `pid` is running. The main thread of a multi-threaded program
+/// (node) can already be a zombie while other threads still hold its sockets open, so every
+/// task counts.
 pub(crate) fn is_alive(pid: u32) -> bool {
-    read_stat(pid).is_some()
+    let tasks = Path::new("/proc").join(pid.to_string()).join("task");
+    let Ok(entries) = std::fs::read_dir(&tasks) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|text| {
+                text.rsplit_once(')').and_then(|(_, rest)| {
+                    rest.split_whitespace()
+                        .next()
+                        .map(|state| state != "Z" && state != "X")
+                })
+            })
+            .unwrap_or(false)
+    })
 }
 
-/// Live (non-zombie) processes matching `wanted`, excluding this process.
+/// Live processes (see [`is_alive`]) matching `wanted`, excluding this process.
 pub(crate) fn processes_where(wanted: impl Fn(&ProcessInfo) -> bool) -> Vec<u32> {
     let own = std::process::id();
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -98,7 +115,7 @@ pub(crate) fn processes_where(wanted: impl Fn(&ProcessInfo) -> bool) -> Vec<u32>
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| *pid != own)
         .filter_map(read_stat)
-        .filter(|info| wanted(info))
+        .filter(|info| wanted(info) && is_alive(info.pid))
         .map(|info| info.pid)
         .collect();
     pids.sort_unstable();
@@ -118,10 +135,7 @@ fn read_stat(pid: u32) -> Option<ProcessInfo> {
     // The command name may contain spaces and parentheses: fields start after the last `)`.
     let (_, rest) = text.rsplit_once(')')?;
     let mut fields = rest.split_whitespace();
-    let state = fields.next()?;
-    if state == "Z" || state == "X" {
-        return None;
-    }
+    let _state = fields.next()?;
     let _parent = fields.next()?;
     let group = fields.next()?.parse().ok()?;
     Some(ProcessInfo { pid, group })

@@ -150,19 +150,27 @@ impl Instance {
         let Ok(mut child) = command.spawn() else {
             return ScriptOutcome::NotStarted;
         };
-        self.groups.push(child.id());
-        match process::wait_until(&mut child, Instant::now() + timeout) {
+        let outcome = match process::wait_until(&mut child, Instant::now() + timeout) {
             Some(status) => ScriptOutcome::Exited(process::exit_code(status)),
             None => {
                 process::stop_group(child.id());
                 let _ = child.wait();
                 ScriptOutcome::TimedOut
             }
+        };
+        // A group id is only kept while the group has members, so a number reused later by an
+        // unrelated process is never signalled. In namespace mode the namespace is what counts.
+        let group = child.id();
+        if self.keeper.is_none() && !process::processes_where(|info| info.group == group).is_empty()
+        {
+            self.groups.push(group);
         }
+        outcome
     }
 
-    /// Processes started by hooks that are still running: members of the hooks' process groups
-    /// and, in namespace mode, every process inside the instance's mount namespace.
+    /// Processes started by hooks that are still running: in namespace mode every process inside
+    /// the instance's mount namespace (daemons that called `setsid` included), otherwise the
+    /// members of the hooks' process groups.
     pub(crate) fn running_processes(&self) -> Vec<u32> {
         // `unshare` itself moves into the namespace before forking the keeper: both are ours.
         let own: Vec<u32> = self
@@ -173,10 +181,12 @@ impl Instance {
         let namespace = self.keeper.as_ref().map(|keeper| keeper.namespace.clone());
         process::processes_where(|info| {
             !own.contains(&info.pid)
-                && (self.groups.contains(&info.group)
-                    || namespace.as_ref().is_some_and(|namespace| {
+                && match &namespace {
+                    Some(namespace) => {
                         process::mount_namespace(info.pid).as_ref() == Some(namespace)
-                    }))
+                    }
+                    None => self.groups.contains(&info.group),
+                }
         })
     }
 

@@ -358,10 +358,16 @@ fn full_run_then_second_deployment() -> TestResult {
         .read("work/logs/deploy-web/ValidateService.log")
         .contains("ok v1"));
     // The server was stopped at the end.
-    assert!(
-        !port_open(fixture.port),
-        "the server started by ApplicationStart is stopped"
-    );
+    if port_open(fixture.port) {
+        let listeners = std::process::Command::new("ss")
+            .args(["-ltnpH"])
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned());
+        panic!(
+            "the server started by ApplicationStart is stopped\n{}\n{listeners:?}",
+            report.render()
+        );
+    }
 
     // Second deployment: ApplicationStop runs the first revision's script.
     fixture.write_source("v2")?;
@@ -698,5 +704,45 @@ fn git_source_at_a_ref() -> TestResult {
         Some("P7006")
     );
     let _ = NoEvents;
+    Ok(())
+}
+
+#[test]
+fn existing_file_under_disallow_fails_install() -> TestResult {
+    let fixture = Fixture::new()?;
+    let mut hooks = fixture.standard_hooks("v1");
+    // A file that the previous deployment did not install sits where the revision goes.
+    hooks[1].body = "mkdir -p /srv/app && echo stray > /srv/app/server.js\n".to_owned();
+    fixture.write_output(default_phases(), &["**/*"], &hooks, "/srv/app")?;
+    let (report, rendered) = fixture.run(&fixture.request(SandboxMode::Auto));
+    insta::assert_snapshot!("install_disallow", rendered);
+    assert_eq!(
+        report
+            .diagnostics
+            .first()
+            .map(|diagnostic| diagnostic.code.number()),
+        Some("P7010")
+    );
+    assert_eq!(
+        fixture
+            .read("work/instances/web/root/srv/app/server.js")
+            .trim(),
+        "stray"
+    );
+    Ok(())
+}
+
+#[test]
+fn s3_deploy_copies_the_site() -> TestResult {
+    let fixture = Fixture::new()?;
+    fixture.write_output(default_phases(), &["**/*"], &[], "/srv/app")?;
+    let manifest_path = fixture.path("out/manifest.json");
+    let mut manifest: Value = serde_json::from_str(&std::fs::read_to_string(&manifest_path)?)?;
+    manifest["deploys"]["web"] = json!({"kind": "s3", "from": "app", "dir": null, "bucket": "SiteBucket", "hooks": [], "source": "pipeline.pipe:30"});
+    std::fs::write(&manifest_path, serde_json::to_string(&manifest)?)?;
+    let (report, rendered) = fixture.run(&fixture.request(SandboxMode::Auto));
+    insta::assert_snapshot!("s3_deploy", rendered);
+    assert!(report.succeeded());
+    assert!(fixture.path("work/sites/web/server.js").is_file());
     Ok(())
 }
