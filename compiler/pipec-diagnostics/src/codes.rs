@@ -146,6 +146,16 @@ codes! {
     TOO_MANY_RESOURCES = "P5002" "too-many-resources" Error;
     // P6xxx: deploy (pipec-deploy) — add below this line.
     // P7xxx: local run (pipec-run) — add below this line.
+    RUN_BUILD_FAILED = "P7001" "build-failed" Error;
+    RUN_MISSING_ARTIFACT = "P7002" "missing-artifact" Error;
+    RUN_HOOK_FAILED = "P7003" "hook-failed" Error;
+    RUN_HOOK_TIMED_OUT = "P7004" "hook-timed-out" Error;
+    RUN_UNRESOLVED_SECRET = "P7005" "unresolved-secret" Error;
+    RUN_INVALID_SOURCE = "P7006" "invalid-run-source" Error;
+    RUN_INVALID_BUILD_OUTPUT = "P7007" "invalid-build-output" Error;
+    RUN_RUNTIME_MISMATCH = "P7008" "runtime-not-installed" Warning;
+    RUN_SANDBOX_FALLBACK = "P7009" "sandbox-fallback" Warning;
+    RUN_INSTALL_FAILED = "P7010" "install-failed" Error;
     INTERNAL_ERROR = "P9000" "internal-error" Bug;
     IO_ERROR = "P9001" "io-error" Error;
 }
