@@ -64,7 +64,13 @@ impl ApiError {
 
     /// An error of the given kind.
     #[must_use]
-    pub fn of_kind(operation: &str, kind: ApiErrorKind, code: &str, message: &str, status: Option<u16>) -> Self {
+    pub fn of_kind(
+        operation: &str,
+        kind: ApiErrorKind,
+        code: &str,
+        message: &str,
+        status: Option<u16>,
+    ) -> Self {
         ApiError {
             operation: operation.to_string(),
             kind,
@@ -77,7 +83,9 @@ impl ApiError {
     /// True for CloudFormation's "stack does not exist" answer.
     #[must_use]
     pub fn is_stack_missing(&self) -> bool {
-        self.kind == ApiErrorKind::Service && self.code == "ValidationError" && self.message.contains("does not exist")
+        self.kind == ApiErrorKind::Service
+            && self.code == "ValidationError"
+            && self.message.contains("does not exist")
     }
 }
 
@@ -243,11 +251,17 @@ pub struct StackResource {
 /// done by the caller) and must not retry a non-idempotent call without its client token.
 pub trait CloudFormationApi: Send + Sync {
     /// `DescribeStacks` for one stack; `Ok(None)` when it does not exist.
-    fn describe_stack<'a>(&'a self, stack_name: &'a str) -> BoxFuture<'a, ApiResult<Option<StackInfo>>>;
+    fn describe_stack<'a>(
+        &'a self,
+        stack_name: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Option<StackInfo>>>;
     /// `GetTemplate` (original stage) of the deployed stack, as JSON text.
     fn get_template<'a>(&'a self, stack_name: &'a str) -> BoxFuture<'a, ApiResult<String>>;
     /// `CreateChangeSet`.
-    fn create_change_set<'a>(&'a self, input: &'a CreateChangeSetInput) -> BoxFuture<'a, ApiResult<CreatedChangeSet>>;
+    fn create_change_set<'a>(
+        &'a self,
+        input: &'a CreateChangeSetInput,
+    ) -> BoxFuture<'a, ApiResult<CreatedChangeSet>>;
     /// `DescribeChangeSet` with `IncludePropertyValues`, one page.
     fn describe_change_set<'a>(
         &'a self,
@@ -256,7 +270,11 @@ pub trait CloudFormationApi: Send + Sync {
         next_token: Option<&'a str>,
     ) -> BoxFuture<'a, ApiResult<ChangeSetPage>>;
     /// `DeleteChangeSet`.
-    fn delete_change_set<'a>(&'a self, stack_name: &'a str, change_set_id: &'a str) -> BoxFuture<'a, ApiResult<()>>;
+    fn delete_change_set<'a>(
+        &'a self,
+        stack_name: &'a str,
+        change_set_id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<()>>;
     /// `ExecuteChangeSet` with an idempotency token.
     fn execute_change_set<'a>(
         &'a self,
@@ -271,9 +289,16 @@ pub trait CloudFormationApi: Send + Sync {
         next_token: Option<&'a str>,
     ) -> BoxFuture<'a, ApiResult<EventsPage>>;
     /// `DescribeStackResources`.
-    fn describe_stack_resources<'a>(&'a self, stack_name: &'a str) -> BoxFuture<'a, ApiResult<Vec<StackResource>>>;
+    fn describe_stack_resources<'a>(
+        &'a self,
+        stack_name: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Vec<StackResource>>>;
     /// `DeleteStack` with an idempotency token.
-    fn delete_stack<'a>(&'a self, stack_name: &'a str, client_token: &'a str) -> BoxFuture<'a, ApiResult<()>>;
+    fn delete_stack<'a>(
+        &'a self,
+        stack_name: &'a str,
+        client_token: &'a str,
+    ) -> BoxFuture<'a, ApiResult<()>>;
     /// Puts a template into the staging bucket (`bucket`, or one pipec finds or creates) and
     /// returns its HTTPS URL for `TemplateURL`.
     fn upload_template<'a>(

@@ -55,7 +55,10 @@ pub fn api_diagnostics(error: &ApiError) -> Vec<Diagnostic> {
 
 fn aws_says(error: &ApiError) -> Option<String> {
     let message = one_line(&error.message);
-    let status = error.status.map(|status| format!(" (HTTP {status})")).unwrap_or_default();
+    let status = error
+        .status
+        .map(|status| format!(" (HTTP {status})"))
+        .unwrap_or_default();
     match (error.code.is_empty(), message.is_empty()) {
         (true, true) => None,
         (true, false) => Some(format!("{}: {message}{status}", error.operation)),
@@ -80,16 +83,26 @@ pub fn one_line(text: &str) -> String {
 #[must_use]
 pub fn classify(code: &str, message: &str, status: Option<u16>) -> ApiErrorKind {
     match code {
-        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "InvalidClientTokenId"
-        | "UnrecognizedClientException" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "AuthFailure" => {
-            ApiErrorKind::ExpiredCredentials
-        }
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => {
-            ApiErrorKind::AccessDenied
-        }
-        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded"
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "RequestExpired"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "InvalidAccessKeyId"
+        | "AuthFailure" => ApiErrorKind::ExpiredCredentials,
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "AuthorizationError" => ApiErrorKind::AccessDenied,
+        "Throttling"
+        | "ThrottlingException"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
         | "SlowDown" => ApiErrorKind::Throttled,
-        _ if code.is_empty() && status.is_some_and(|status| status >= 500) => ApiErrorKind::Unreachable,
+        _ if code.is_empty() && status.is_some_and(|status| status >= 500) => {
+            ApiErrorKind::Unreachable
+        }
         _ if code.is_empty() && message.contains("<html") => ApiErrorKind::Unreachable,
         _ => ApiErrorKind::Service,
     }
@@ -101,11 +114,23 @@ mod tests {
 
     #[test]
     fn codes_are_classified() {
-        assert_eq!(classify("ExpiredToken", "", Some(403)), ApiErrorKind::ExpiredCredentials);
-        assert_eq!(classify("AccessDenied", "", Some(403)), ApiErrorKind::AccessDenied);
-        assert_eq!(classify("Throttling", "", Some(400)), ApiErrorKind::Throttled);
+        assert_eq!(
+            classify("ExpiredToken", "", Some(403)),
+            ApiErrorKind::ExpiredCredentials
+        );
+        assert_eq!(
+            classify("AccessDenied", "", Some(403)),
+            ApiErrorKind::AccessDenied
+        );
+        assert_eq!(
+            classify("Throttling", "", Some(400)),
+            ApiErrorKind::Throttled
+        );
         assert_eq!(classify("", "<html>", Some(500)), ApiErrorKind::Unreachable);
-        assert_eq!(classify("ValidationError", "x", Some(400)), ApiErrorKind::Service);
+        assert_eq!(
+            classify("ValidationError", "x", Some(400)),
+            ApiErrorKind::Service
+        );
     }
 
     #[test]

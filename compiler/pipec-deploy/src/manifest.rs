@@ -81,19 +81,23 @@ impl Manifest {
     /// Parses `manifest.json` text.
     ///
     /// # Errors
-    /// A `P6008` diagnostic when the text is not a manifest of a known format.
-    pub fn from_json(text: &str) -> Result<Manifest, Diagnostic> {
-        let manifest: Manifest = serde_json::from_str(text).map_err(|error| {
+    /// A `P6008` diagnostic (alone in the vector) when the text is not a manifest of a known format.
+    pub fn from_json(text: &str) -> Result<Manifest, Vec<Diagnostic>> {
+        let manifest: Result<Manifest, Diagnostic> = serde_json::from_str(text).map_err(|error| {
             Diagnostic::new(Code::MANIFEST_INVALID, "the build manifest cannot be read")
                 .note(format!("manifest.json: {error}"))
                 .help("Run `pipec build` again to regenerate the build directory.")
-        })?;
+        });
+        let manifest: Manifest = manifest.map_err(|diag| vec![diag])?;
         if manifest.format != MANIFEST_FORMAT {
-            return Err(Diagnostic::new(
+            return Err(vec![Diagnostic::new(
                 Code::MANIFEST_INVALID,
-                format!("the build manifest has format {}, this pipec reads format {MANIFEST_FORMAT}", manifest.format),
+                format!(
+                    "the build manifest has format {}, this pipec reads format {MANIFEST_FORMAT}",
+                    manifest.format
+                ),
             )
-            .help("Build with the same pipec version that deploys."));
+            .help("Build with the same pipec version that deploys.")]);
         }
         Ok(manifest)
     }
@@ -107,7 +111,8 @@ impl Manifest {
     /// True when the logical id holds data.
     #[must_use]
     pub fn is_data(&self, logical_id: &str) -> bool {
-        self.resource(logical_id).is_some_and(|resource| resource.data)
+        self.resource(logical_id)
+            .is_some_and(|resource| resource.data)
     }
 }
 
@@ -139,7 +144,10 @@ mod tests {
             "source":"examples/p.pipe:14","data":true,"extra":1}},"pipelines":{}}"#;
         let manifest = Manifest::from_json(text).unwrap_or_default();
         assert!(manifest.is_data("RepoApp"));
-        assert_eq!(source_location(&manifest, "RepoApp"), Some(("examples/p.pipe".to_string(), 14)));
+        assert_eq!(
+            source_location(&manifest, "RepoApp"),
+            Some(("examples/p.pipe".to_string(), 14))
+        );
         assert_eq!(source_location(&manifest, "Nope"), None);
     }
 
@@ -147,7 +155,10 @@ mod tests {
     fn rejects_other_formats_and_bad_json() {
         assert!(Manifest::from_json(r#"{"format":2}"#).is_err());
         assert!(Manifest::from_json("{").is_err());
-        assert_eq!(parse_source("C:\\x\\p.pipe:3"), Some(("C:\\x\\p.pipe".to_string(), 3)));
+        assert_eq!(
+            parse_source("C:\\x\\p.pipe:3"),
+            Some(("C:\\x\\p.pipe".to_string(), 3))
+        );
         assert_eq!(parse_source("p.pipe"), None);
     }
 }

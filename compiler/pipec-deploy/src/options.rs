@@ -27,7 +27,12 @@ impl DeployRequest {
     /// A request with the manifest's stack name and default options.
     #[must_use]
     pub fn new(template_body: String, manifest: Manifest) -> Self {
-        DeployRequest { stack_name: manifest.stack_name.clone(), template_body, manifest, options: DeployOptions::default() }
+        DeployRequest {
+            stack_name: manifest.stack_name.clone(),
+            template_body,
+            manifest,
+            options: DeployOptions::default(),
+        }
     }
 }
 
@@ -64,7 +69,10 @@ pub struct PollPolicy {
 
 impl Default for PollPolicy {
     fn default() -> Self {
-        PollPolicy { initial: Duration::from_secs(1), max: Duration::from_secs(10) }
+        PollPolicy {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(10),
+        }
     }
 }
 
@@ -72,7 +80,10 @@ impl PollPolicy {
     /// No waiting at all, for the fake client.
     #[must_use]
     pub fn immediate() -> Self {
-        PollPolicy { initial: Duration::ZERO, max: Duration::ZERO }
+        PollPolicy {
+            initial: Duration::ZERO,
+            max: Duration::ZERO,
+        }
     }
 
     /// The delay after `delay`.
@@ -127,7 +138,10 @@ impl CollectProgress {
     /// The events so far.
     #[must_use]
     pub fn events(&self) -> Vec<ProgressEvent> {
-        self.0.lock().map(|events| events.clone()).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|events| events.clone())
+            .unwrap_or_default()
     }
 }
 

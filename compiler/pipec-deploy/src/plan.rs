@@ -9,7 +9,10 @@ use pipec_diagnostics::{Code, Diagnostic};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::{ChangeSetPage, CloudFormationApi, CreateChangeSetInput, RawChangeDetail, RawResourceChange, StackInfo};
+use crate::api::{
+    ChangeSetPage, CloudFormationApi, CreateChangeSetInput, RawChangeDetail, RawResourceChange,
+    StackInfo,
+};
 use crate::errors::api_diagnostics;
 use crate::manifest::{parse_source, Manifest};
 use crate::options::{DeployRequest, ProgressSink};
@@ -102,8 +105,18 @@ impl ResourceChange {
     }
 
     fn order_key(&self) -> (bool, String, u32, String, String) {
-        let (file, line) = self.source.as_deref().and_then(parse_source).unwrap_or_default();
-        (!self.iam, file, line, self.block.clone(), self.logical_id.clone())
+        let (file, line) = self
+            .source
+            .as_deref()
+            .and_then(parse_source)
+            .unwrap_or_default();
+        (
+            !self.iam,
+            file,
+            line,
+            self.block.clone(),
+            self.logical_id.clone(),
+        )
     }
 }
 
@@ -187,13 +200,21 @@ impl Plan {
     /// The changes that delete or replace a data resource.
     #[must_use]
     pub fn data_loss(&self) -> Vec<&ResourceChange> {
-        self.changes.iter().filter(|change| change.loses_data()).collect()
+        self.changes
+            .iter()
+            .filter(|change| change.loses_data())
+            .collect()
     }
 
     /// Counts of (add, modify, replace, remove).
     #[must_use]
     pub fn counts(&self) -> (usize, usize, usize, usize) {
-        let count = |action| self.changes.iter().filter(|change| change.action == action).count();
+        let count = |action| {
+            self.changes
+                .iter()
+                .filter(|change| change.action == action)
+                .count()
+        };
         (
             count(ChangeAction::Add) + count(ChangeAction::Import),
             count(ChangeAction::Modify) + count(ChangeAction::Dynamic),
@@ -231,7 +252,60 @@ enum StackState {
     Ready(StackInfo),
 }
 
-/// Reads the stack, waits out (or refuses) a running operation, and rejects unusable states.
+/// Reads the stack and waits out (or, with `no_wait`, refuses) a running operation. `None`: no
+/// stack of that name.
+pub(crate) async fn settled_stack(
+    api: &dyn CloudFormationApi,
+    request: &DeployRequest,
+    sink: &dyn ProgressSink,
+) -> Result<Option<StackInfo>, Vec<Diagnostic>> {
+    let stack_name = request.stack_name.as_str();
+    for _ in 0..5 {
+        let Some(stack) = api
+            .describe_stack(stack_name)
+            .await
+            .map_err(|e| api_diagnostics(&e))?
+        else {
+            return Ok(None);
+        };
+        if !is_in_progress(&stack.status) {
+            return Ok(Some(stack));
+        }
+        if request.options.no_wait {
+            return Err(vec![busy_diagnostic(&stack)]);
+        }
+        sink.event(&ProgressEvent::WaitingForStack {
+            stack_name: stack_name.to_string(),
+            status: stack.status.clone(),
+        });
+        let seen = seen_event_ids(api, &stack.stack_id)
+            .await
+            .map_err(|e| api_diagnostics(&e))?;
+        let result = follow(
+            api,
+            &stack.stack_id,
+            stack_name,
+            seen,
+            &request.manifest,
+            &request.options,
+            sink,
+        )
+        .await
+        .map_err(|e| api_diagnostics(&e))?;
+        if result.cancelled {
+            return Err(vec![busy_diagnostic(&stack)]);
+        }
+    }
+    Err(vec![Diagnostic::new(
+        Code::STACK_BUSY,
+        format!("stack `{stack_name}` kept starting new operations while pipec waited"),
+    )
+    .help(
+        "Find out who else deploys this stack, then run the command again.",
+    )])
+}
+
+/// Reads the stack, waits out a running operation, and rejects unusable states.
 async fn stack_state(
     api: &dyn CloudFormationApi,
     request: &DeployRequest,
@@ -239,48 +313,29 @@ async fn stack_state(
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<StackState, Vec<Diagnostic>> {
     let stack_name = request.stack_name.as_str();
-    for _ in 0..5 {
-        let Some(stack) = api.describe_stack(stack_name).await.map_err(|e| api_diagnostics(&e))? else {
-            return Ok(StackState::Missing);
-        };
-        if is_in_progress(&stack.status) {
-            if request.options.no_wait {
-                return Err(vec![busy_diagnostic(&stack)]);
-            }
-            sink.event(&ProgressEvent::WaitingForStack { stack_name: stack_name.to_string(), status: stack.status.clone() });
-            let seen = seen_event_ids(api, &stack.stack_id).await.map_err(|e| api_diagnostics(&e))?;
-            let result = follow(api, &stack.stack_id, stack_name, seen, &request.manifest, &request.options, sink)
-                .await
-                .map_err(|e| api_diagnostics(&e))?;
-            if result.cancelled {
-                return Err(vec![busy_diagnostic(&stack)]);
-            }
-            continue;
+    let Some(stack) = settled_stack(api, request, sink).await? else {
+        return Ok(StackState::Missing);
+    };
+    match stack.status.as_str() {
+        "REVIEW_IN_PROGRESS" => {
+            warnings.push(
+                Diagnostic::new(
+                    Code::STACK_REVIEW_IN_PROGRESS,
+                    format!("stack `{stack_name}` was left in `REVIEW_IN_PROGRESS` by an earlier change set"),
+                )
+                .note("An earlier change set created the stack but was never executed; the stack has no resources.")
+                .help("Nothing to do: it is planned as a new stack. `pipec destroy` removes the empty stack."),
+            );
+            Ok(StackState::Review(stack))
         }
-        return match stack.status.as_str() {
-            "REVIEW_IN_PROGRESS" => {
-                warnings.push(
-                    Diagnostic::new(
-                        Code::STACK_REVIEW_IN_PROGRESS,
-                        format!("stack `{stack_name}` was left in `REVIEW_IN_PROGRESS` by an earlier change set"),
-                    )
-                    .note("An earlier change set created the stack but was never executed; the stack has no resources.")
-                    .help("Nothing to do: it is planned as a new stack. `pipec destroy` removes the empty stack."),
-                );
-                Ok(StackState::Review(stack))
-            }
-            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" if request.options.replace_failed => Ok(StackState::FailedCreate(stack)),
-            "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => Err(vec![failed_create_diagnostic(&stack)]),
-            "UPDATE_ROLLBACK_FAILED" => Err(vec![update_rollback_failed_diagnostic(&stack)]),
-            "DELETE_FAILED" => Err(vec![delete_failed_diagnostic(&stack)]),
-            _ => Ok(StackState::Ready(stack)),
-        };
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" if request.options.replace_failed => {
+            Ok(StackState::FailedCreate(stack))
+        }
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => Err(vec![failed_create_diagnostic(&stack)]),
+        "UPDATE_ROLLBACK_FAILED" => Err(vec![update_rollback_failed_diagnostic(&stack)]),
+        "DELETE_FAILED" => Err(vec![delete_failed_diagnostic(&stack)]),
+        _ => Ok(StackState::Ready(stack)),
     }
-    Err(vec![Diagnostic::new(
-        Code::STACK_BUSY,
-        format!("stack `{stack_name}` kept starting new operations while pipec waited"),
-    )
-    .help("Find out who else deploys this stack, then run the command again.")])
 }
 
 fn with_reason(diag: Diagnostic, stack: &StackInfo) -> Diagnostic {
@@ -290,7 +345,7 @@ fn with_reason(diag: Diagnostic, stack: &StackInfo) -> Diagnostic {
     }
 }
 
-fn busy_diagnostic(stack: &StackInfo) -> Diagnostic {
+pub(crate) fn busy_diagnostic(stack: &StackInfo) -> Diagnostic {
     Diagnostic::new(
         Code::STACK_BUSY,
         format!("stack `{}` is busy: `{}`", stack.stack_name, stack.status),
@@ -314,7 +369,7 @@ fn failed_create_diagnostic(stack: &StackInfo) -> Diagnostic {
     .help("Fix the cause of the failed create, then run `pipec apply --replace-failed` to delete the empty stack and create it again.")
 }
 
-fn update_rollback_failed_diagnostic(stack: &StackInfo) -> Diagnostic {
+pub(crate) fn update_rollback_failed_diagnostic(stack: &StackInfo) -> Diagnostic {
     with_reason(
         Diagnostic::new(
             Code::STACK_UPDATE_ROLLBACK_FAILED,
@@ -367,17 +422,35 @@ pub(crate) async fn plan_change_set(
         stack_name: request.stack_name.clone(),
         change_set_name,
         create,
-        template_body: if template_url.is_some() { None } else { Some(request.template_body.clone()) },
+        template_body: if template_url.is_some() {
+            None
+        } else {
+            Some(request.template_body.clone())
+        },
         template_url,
         capabilities: request.manifest.capabilities.clone(),
         client_token: tokens::client_token("plan", &request.stack_name),
-        description: format!("pipec plan of {}", if request.manifest.input.is_empty() { "a build" } else { &request.manifest.input }),
+        description: format!(
+            "pipec plan of {}",
+            if request.manifest.input.is_empty() {
+                "a build"
+            } else {
+                &request.manifest.input
+            }
+        ),
     };
-    let created = api.create_change_set(&input).await.map_err(|e| api_diagnostics(&e))?;
+    let created = api
+        .create_change_set(&input)
+        .await
+        .map_err(|e| api_diagnostics(&e))?;
     let mut plan = Plan {
         stack_name: request.stack_name.clone(),
         stack_status: stack.as_ref().map(|stack| stack.status.clone()),
-        kind: if create { PlanKind::Create } else { PlanKind::Update },
+        kind: if create {
+            PlanKind::Create
+        } else {
+            PlanKind::Update
+        },
         changes: Vec::new(),
         change_set_id: Some(created.change_set_id.clone()),
         change_set_kept: false,
@@ -408,7 +481,10 @@ pub(crate) async fn plan_change_set(
     let mut raw = first.changes;
     let mut next_token = first.next_token;
     while let Some(token) = next_token {
-        match api.describe_change_set(&request.stack_name, &created.change_set_id, Some(&token)).await {
+        match api
+            .describe_change_set(&request.stack_name, &created.change_set_id, Some(&token))
+            .await
+        {
             Ok(page) => {
                 raw.extend(page.changes);
                 next_token = page.next_token;
@@ -420,12 +496,20 @@ pub(crate) async fn plan_change_set(
         }
     }
     let deployed = if !create && needs_deployed_template(&raw) {
-        api.get_template(&request.stack_name).await.ok().and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        api.get_template(&request.stack_name)
+            .await
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
     } else {
         None
     };
     let proposed = serde_json::from_str::<Value>(&request.template_body).ok();
-    plan.changes = build_changes(&raw, &request.manifest, deployed.as_ref(), proposed.as_ref());
+    plan.changes = build_changes(
+        &raw,
+        &request.manifest,
+        deployed.as_ref(),
+        proposed.as_ref(),
+    );
     if keep {
         plan.change_set_kept = true;
     } else {
@@ -443,15 +527,22 @@ fn is_no_changes(reason: &str) -> bool {
 /// plan leaves nothing behind. Failures here are ignored: the plan result matters more.
 pub(crate) async fn discard(api: &dyn CloudFormationApi, plan: &mut Plan) {
     if let Some(change_set_id) = plan.change_set_id.take() {
-        let _ = api.delete_change_set(&plan.stack_name, &change_set_id).await;
+        let _ = api
+            .delete_change_set(&plan.stack_name, &change_set_id)
+            .await;
     }
     plan.change_set_kept = false;
     if plan.created_review_stack {
         plan.created_review_stack = false;
-        let stack = plan.stack_id.clone().unwrap_or_else(|| plan.stack_name.clone());
+        let stack = plan
+            .stack_id
+            .clone()
+            .unwrap_or_else(|| plan.stack_name.clone());
         if let Ok(Some(info)) = api.describe_stack(&stack).await {
             if info.status == "REVIEW_IN_PROGRESS" {
-                let _ = api.delete_stack(&stack, &tokens::client_token("discard", &plan.stack_name)).await;
+                let _ = api
+                    .delete_stack(&stack, &tokens::client_token("discard", &plan.stack_name))
+                    .await;
             }
         }
     }
@@ -465,10 +556,20 @@ async fn stage_template(
     if request.template_body.len() <= MAX_INLINE_TEMPLATE_BYTES {
         return Ok(None);
     }
-    sink.event(&ProgressEvent::UploadingTemplate { bytes: request.template_body.len() });
-    let key = format!("pipec/{}/{}.json", request.stack_name, tokens::sha256_hex(&request.template_body));
+    sink.event(&ProgressEvent::UploadingTemplate {
+        bytes: request.template_body.len(),
+    });
+    let key = format!(
+        "pipec/{}/{}.json",
+        request.stack_name,
+        tokens::sha256_hex(&request.template_body)
+    );
     let url = api
-        .upload_template(request.options.template_bucket.as_deref(), &key, &request.template_body)
+        .upload_template(
+            request.options.template_bucket.as_deref(),
+            &key,
+            &request.template_body,
+        )
         .await
         .map_err(|e| api_diagnostics(&e))?;
     Ok(Some(url))
@@ -481,8 +582,14 @@ async fn wait_for_change_set(
 ) -> Result<ChangeSetPage, Vec<Diagnostic>> {
     let mut delay = request.options.poll.initial;
     loop {
-        let page = api.describe_change_set(&request.stack_name, change_set_id, None).await.map_err(|e| api_diagnostics(&e))?;
-        if !matches!(page.status.as_str(), "CREATE_PENDING" | "CREATE_IN_PROGRESS") {
+        let page = api
+            .describe_change_set(&request.stack_name, change_set_id, None)
+            .await
+            .map_err(|e| api_diagnostics(&e))?;
+        if !matches!(
+            page.status.as_str(),
+            "CREATE_PENDING" | "CREATE_IN_PROGRESS"
+        ) {
             return Ok(page);
         }
         if request.options.cancel.is_cancelled() {
@@ -504,8 +611,15 @@ fn recreate_plan(request: &DeployRequest, stack: &StackInfo, warnings: Vec<Diagn
             resources
                 .iter()
                 .map(|(logical_id, body)| {
-                    let resource_type = body.get("Type").and_then(Value::as_str).unwrap_or_default();
-                    new_change(ChangeAction::Add, logical_id, resource_type, None, &request.manifest)
+                    let resource_type =
+                        body.get("Type").and_then(Value::as_str).unwrap_or_default();
+                    new_change(
+                        ChangeAction::Add,
+                        logical_id,
+                        resource_type,
+                        None,
+                        &request.manifest,
+                    )
                 })
                 .collect()
         })
@@ -524,7 +638,7 @@ fn recreate_plan(request: &DeployRequest, stack: &StackInfo, warnings: Vec<Diagn
     }
 }
 
-fn new_change(
+pub(crate) fn new_change(
     action: ChangeAction,
     logical_id: &str,
     resource_type: &str,
@@ -539,7 +653,9 @@ fn new_change(
         resource_type: resource_type.to_string(),
         physical_id,
         block: entry.map(|entry| entry.block.clone()).unwrap_or_default(),
-        source: entry.map(|entry| entry.source.clone()).filter(|source| !source.is_empty()),
+        source: entry
+            .map(|entry| entry.source.clone())
+            .filter(|source| !source.is_empty()),
         data: entry.is_some_and(|entry| entry.data),
         iam: resource_type.starts_with("AWS::IAM::"),
         replacement_reasons: Vec::new(),
@@ -551,7 +667,10 @@ fn needs_deployed_template(raw: &[RawResourceChange]) -> bool {
     raw.iter().any(|change| {
         change.action == "Modify"
             && change.before_context.is_none()
-            && change.details.iter().all(|detail| detail.before_value.is_none() && detail.after_value.is_none())
+            && change
+                .details
+                .iter()
+                .all(|detail| detail.before_value.is_none() && detail.after_value.is_none())
     })
 }
 
@@ -573,14 +692,24 @@ pub(crate) fn build_changes(
                 ("Import", _) => ChangeAction::Import,
                 _ => ChangeAction::Dynamic,
             };
-            let mut resource =
-                new_change(action, &change.logical_id, &change.resource_type, change.physical_id.clone(), manifest);
+            let mut resource = new_change(
+                action,
+                &change.logical_id,
+                &change.resource_type,
+                change.physical_id.clone(),
+                manifest,
+            );
             resource.conditional = change.replacement == "Conditional";
-            if matches!(action, ChangeAction::Modify | ChangeAction::Replace | ChangeAction::Dynamic) {
+            if matches!(
+                action,
+                ChangeAction::Modify | ChangeAction::Replace | ChangeAction::Dynamic
+            ) {
                 resource.properties = property_changes(change, deployed, proposed);
                 resource.replacement_reasons = replacement_reasons(&change.details);
                 if action == ChangeAction::Replace && resource.replacement_reasons.is_empty() {
-                    resource.replacement_reasons.push("CloudFormation replaces it".to_string());
+                    resource
+                        .replacement_reasons
+                        .push("CloudFormation replaces it".to_string());
                 }
             }
             resource
@@ -593,7 +722,10 @@ pub(crate) fn build_changes(
 fn detail_name(detail: &RawChangeDetail) -> String {
     match (&detail.name, &detail.path) {
         (Some(name), _) => name.clone(),
-        (None, Some(path)) => path.trim_start_matches("/Properties/").trim_start_matches('/').to_string(),
+        (None, Some(path)) => path
+            .trim_start_matches("/Properties/")
+            .trim_start_matches('/')
+            .to_string(),
         (None, None) => detail.attribute.clone(),
     }
 }
@@ -615,17 +747,23 @@ fn replacement_reasons(details: &[RawChangeDetail]) -> Vec<String> {
 
 /// The changed properties: CloudFormation's own values first, then its before/after contexts,
 /// then a comparison of the deployed and the new template (for emulators that give neither).
-fn property_changes(change: &RawResourceChange, deployed: Option<&Value>, proposed: Option<&Value>) -> Vec<PropertyChange> {
+fn property_changes(
+    change: &RawResourceChange,
+    deployed: Option<&Value>,
+    proposed: Option<&Value>,
+) -> Vec<PropertyChange> {
     let mut by_name: BTreeMap<String, PropertyChange> = BTreeMap::new();
     for detail in &change.details {
         let name = detail_name(detail);
-        let entry = by_name.entry(name.clone()).or_insert_with(|| PropertyChange {
-            name,
-            before: None,
-            after: None,
-            recreation: String::new(),
-            caused_by: None,
-        });
+        let entry = by_name
+            .entry(name.clone())
+            .or_insert_with(|| PropertyChange {
+                name,
+                before: None,
+                after: None,
+                recreation: String::new(),
+                caused_by: None,
+            });
         if entry.before.is_none() {
             entry.before = detail.before_value.as_deref().map(short_text);
         }
@@ -642,30 +780,45 @@ fn property_changes(change: &RawResourceChange, deployed: Option<&Value>, propos
             }
         }
     }
-    let contexts = change.before_context.as_deref().zip(change.after_context.as_deref()).and_then(|(before, after)| {
-        Some((properties_of(&serde_json::from_str(before).ok()?), properties_of(&serde_json::from_str(after).ok()?)))
-    });
+    let contexts = change
+        .before_context
+        .as_deref()
+        .zip(change.after_context.as_deref())
+        .and_then(|(before, after)| {
+            Some((
+                properties_of(&serde_json::from_str(before).ok()?),
+                properties_of(&serde_json::from_str(after).ok()?),
+            ))
+        });
     let templates = || {
-        let resource = |template: &Value| template.get("Resources")?.get(&change.logical_id).cloned();
+        let resource =
+            |template: &Value| template.get("Resources")?.get(&change.logical_id).cloned();
         Some((
-            resource(deployed?).map(|r| properties_of(&r)).unwrap_or_default(),
-            resource(proposed?).map(|r| properties_of(&r)).unwrap_or_default(),
+            resource(deployed?)
+                .map(|r| properties_of(&r))
+                .unwrap_or_default(),
+            resource(proposed?)
+                .map(|r| properties_of(&r))
+                .unwrap_or_default(),
         ))
     };
     if let Some((before, after)) = contexts.or_else(templates) {
-        let names: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        let names: std::collections::BTreeSet<&String> =
+            before.keys().chain(after.keys()).collect();
         for name in names {
             let (old, new) = (before.get(name), after.get(name));
             if old == new {
                 continue;
             }
-            let entry = by_name.entry(name.clone()).or_insert_with(|| PropertyChange {
-                name: name.clone(),
-                before: None,
-                after: None,
-                recreation: "never".to_string(),
-                caused_by: None,
-            });
+            let entry = by_name
+                .entry(name.clone())
+                .or_insert_with(|| PropertyChange {
+                    name: name.clone(),
+                    before: None,
+                    after: None,
+                    recreation: "never".to_string(),
+                    caused_by: None,
+                });
             if entry.before.is_none() {
                 entry.before = old.map(short_value);
             }
@@ -688,7 +841,12 @@ fn rank(recreation: &str) -> u8 {
 
 /// The `Properties` object of a resource (or the value itself when it has none).
 fn properties_of(value: &Value) -> serde_json::Map<String, Value> {
-    value.get("Properties").unwrap_or(value).as_object().cloned().unwrap_or_default()
+    value
+        .get("Properties")
+        .unwrap_or(value)
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
 }
 
 const SHORT: usize = 80;
@@ -722,10 +880,17 @@ fn as_tags(value: &Value) -> Option<String> {
             }
             let key = object.get("Key")?.as_str()?;
             let value = object.get("Value")?;
-            Some(format!("{key}={}", value.as_str().map_or_else(|| value.to_string(), ToString::to_string)))
+            Some(format!(
+                "{key}={}",
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), ToString::to_string)
+            ))
         })
         .collect();
-    pairs.filter(|pairs| !pairs.is_empty()).map(|pairs| pairs.join(", "))
+    pairs
+        .filter(|pairs| !pairs.is_empty())
+        .map(|pairs| pairs.join(", "))
 }
 
 fn cut(text: &str) -> String {
@@ -743,7 +908,8 @@ mod tests {
 
     #[test]
     fn tags_are_short() {
-        let value: Value = serde_json::json!([{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "fe"}]);
+        let value: Value =
+            serde_json::json!([{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "fe"}]);
         assert_eq!(short_value(&value), "env=dev, team=fe");
         assert_eq!(short_text("plain"), "plain");
         assert!(short_value(&Value::String("x".repeat(200))).ends_with('…'));

@@ -85,8 +85,12 @@ impl ProgressEvent {
             resource_type: event.resource_type.clone(),
             status: event.status.clone(),
             reason: event.reason.clone(),
-            block: entry.map(|entry| entry.block.clone()).filter(|block| !block.is_empty()),
-            source: entry.map(|entry| entry.source.clone()).filter(|source| !source.is_empty()),
+            block: entry
+                .map(|entry| entry.block.clone())
+                .filter(|block| !block.is_empty()),
+            source: entry
+                .map(|entry| entry.source.clone())
+                .filter(|source| !source.is_empty()),
         }
     }
 }
@@ -109,9 +113,16 @@ pub(crate) struct FollowResult {
 }
 
 /// The ids of the events already on the stack, so that following shows only new ones.
-pub(crate) async fn seen_event_ids(api: &dyn CloudFormationApi, stack: &str) -> ApiResult<HashSet<String>> {
+pub(crate) async fn seen_event_ids(
+    api: &dyn CloudFormationApi,
+    stack: &str,
+) -> ApiResult<HashSet<String>> {
     let page = api.describe_stack_events(stack, None).await?;
-    Ok(page.events.into_iter().map(|event| event.event_id).collect())
+    Ok(page
+        .events
+        .into_iter()
+        .map(|event| event.event_id)
+        .collect())
 }
 
 /// New events since the last call (newest-first pages, read until a seen one), oldest first.
@@ -123,7 +134,9 @@ async fn new_events(
     let mut fresh = Vec::new();
     let mut next_token: Option<String> = None;
     'pages: for _ in 0..20 {
-        let page = api.describe_stack_events(stack, next_token.as_deref()).await?;
+        let page = api
+            .describe_stack_events(stack, next_token.as_deref())
+            .await?;
         for event in page.events {
             if seen.contains(&event.event_id) {
                 break 'pages;
@@ -172,7 +185,10 @@ pub(crate) async fn follow(
         }
         let quiet = fresh.is_empty();
         result.events.extend(fresh);
-        let status = api.describe_stack(stack_id).await?.map_or_else(|| "DELETE_COMPLETE".to_string(), |stack| stack.status);
+        let status = api
+            .describe_stack(stack_id)
+            .await?
+            .map_or_else(|| "DELETE_COMPLETE".to_string(), |stack| stack.status);
         if !is_in_progress(&status) {
             if let Ok(last) = new_events(api, stack_id, &mut seen).await {
                 for event in &last {
@@ -180,7 +196,10 @@ pub(crate) async fn follow(
                 }
                 result.events.extend(last);
             }
-            sink.event(&ProgressEvent::Settled { stack_name: stack_name.to_string(), status: status.clone() });
+            sink.event(&ProgressEvent::Settled {
+                stack_name: stack_name.to_string(),
+                status: status.clone(),
+            });
             result.status = status;
             return Ok(result);
         }
@@ -189,7 +208,11 @@ pub(crate) async fn follow(
             result.cancelled = true;
             return Ok(result);
         }
-        delay = if quiet { options.poll.next(delay) } else { options.poll.initial };
+        delay = if quiet {
+            options.poll.next(delay)
+        } else {
+            options.poll.initial
+        };
         sleep(delay, &options.cancel).await;
         if options.cancel.is_cancelled() {
             result.status = status;

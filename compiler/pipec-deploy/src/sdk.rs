@@ -11,9 +11,9 @@ use aws_sdk_cloudformation::Client;
 use pipec_diagnostics::Diagnostic;
 
 use crate::api::{
-    ApiError, ApiErrorKind, ApiResult, BoxFuture, ChangeSetPage, CloudFormationApi, CreateChangeSetInput,
-    CreatedChangeSet, EventsPage, RawChangeDetail, RawResourceChange, StackEvent, StackInfo, StackOutput,
-    StackResource,
+    ApiError, ApiErrorKind, ApiResult, BoxFuture, ChangeSetPage, CloudFormationApi,
+    CreateChangeSetInput, CreatedChangeSet, EventsPage, RawChangeDetail, RawResourceChange,
+    StackEvent, StackInfo, StackOutput, StackResource,
 };
 use crate::errors::{api_diagnostics, classify};
 
@@ -67,7 +67,9 @@ pub async fn client_from_options(options: &AwsOptions) -> Result<SdkClient, Vec<
         let error = ApiError::of_kind("configuration", ApiErrorKind::Region, "", "", None);
         return Err(api_diagnostics(&error));
     };
-    let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(options.endpoint_url.is_some()).build();
+    let s3_config = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(options.endpoint_url.is_some())
+        .build();
     Ok(SdkClient {
         cloudformation: Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
@@ -86,21 +88,46 @@ where
             let code = context.err().code().unwrap_or_default();
             let message = context.err().message().unwrap_or_default();
             let status = context.raw().status().as_u16();
-            ApiError::of_kind(operation, classify(code, message, Some(status)), code, message, Some(status))
+            ApiError::of_kind(
+                operation,
+                classify(code, message, Some(status)),
+                code,
+                message,
+                Some(status),
+            )
         }
         SdkError::ResponseError(context) => {
             let status = context.raw().status().as_u16();
-            let body = context.raw().body().bytes().map(String::from_utf8_lossy).unwrap_or_default().to_string();
+            let body = context
+                .raw()
+                .body()
+                .bytes()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default()
+                .to_string();
             let message = if body.contains("<html") || body.contains("<!doctype") {
                 "the endpoint answered with an HTML page instead of an AWS response".to_string()
             } else {
-                format!("the response could not be read: {}", DisplayErrorContext(error))
+                format!(
+                    "the response could not be read: {}",
+                    DisplayErrorContext(error)
+                )
             };
-            ApiError::of_kind(operation, ApiErrorKind::Unreachable, "", &message, Some(status))
+            ApiError::of_kind(
+                operation,
+                ApiErrorKind::Unreachable,
+                "",
+                &message,
+                Some(status),
+            )
         }
-        SdkError::TimeoutError(_) => {
-            ApiError::of_kind(operation, ApiErrorKind::Unreachable, "", "the request timed out", None)
-        }
+        SdkError::TimeoutError(_) => ApiError::of_kind(
+            operation,
+            ApiErrorKind::Unreachable,
+            "",
+            "the request timed out",
+            None,
+        ),
         _ => {
             let text = DisplayErrorContext(error).to_string();
             let lower = text.to_lowercase();
@@ -123,12 +150,16 @@ where
     E: ProvideErrorMetadata,
 {
     error.as_service_error().is_some_and(|service| {
-        service.code() == Some("ValidationError") && service.message().is_some_and(|m| m.contains("does not exist"))
+        service.code() == Some("ValidationError")
+            && service
+                .message()
+                .is_some_and(|m| m.contains("does not exist"))
     })
 }
 
 fn opt(text: Option<&str>) -> Option<String> {
-    text.filter(|text| !text.is_empty()).map(ToString::to_string)
+    text.filter(|text| !text.is_empty())
+        .map(ToString::to_string)
 }
 
 fn text(text: Option<&str>) -> String {
@@ -136,9 +167,17 @@ fn text(text: Option<&str>) -> String {
 }
 
 impl CloudFormationApi for SdkClient {
-    fn describe_stack<'a>(&'a self, stack_name: &'a str) -> BoxFuture<'a, ApiResult<Option<StackInfo>>> {
+    fn describe_stack<'a>(
+        &'a self,
+        stack_name: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Option<StackInfo>>> {
         Box::pin(async move {
-            let result = self.cloudformation.describe_stacks().stack_name(stack_name).send().await;
+            let result = self
+                .cloudformation
+                .describe_stacks()
+                .stack_name(stack_name)
+                .send()
+                .await;
             let output = match result {
                 Ok(output) => output,
                 Err(error) if stack_missing(&error) => return Ok(None),
@@ -147,7 +186,10 @@ impl CloudFormationApi for SdkClient {
             Ok(output.stacks().first().map(|stack| StackInfo {
                 stack_id: text(stack.stack_id()),
                 stack_name: text(stack.stack_name()),
-                status: stack.stack_status().map(|status| status.as_str().to_string()).unwrap_or_default(),
+                status: stack
+                    .stack_status()
+                    .map(|status| status.as_str().to_string())
+                    .unwrap_or_default(),
                 status_reason: opt(stack.stack_status_reason()),
                 outputs: stack
                     .outputs()
@@ -175,14 +217,21 @@ impl CloudFormationApi for SdkClient {
         })
     }
 
-    fn create_change_set<'a>(&'a self, input: &'a CreateChangeSetInput) -> BoxFuture<'a, ApiResult<CreatedChangeSet>> {
+    fn create_change_set<'a>(
+        &'a self,
+        input: &'a CreateChangeSetInput,
+    ) -> BoxFuture<'a, ApiResult<CreatedChangeSet>> {
         Box::pin(async move {
             let mut request = self
                 .cloudformation
                 .create_change_set()
                 .stack_name(&input.stack_name)
                 .change_set_name(&input.change_set_name)
-                .change_set_type(if input.create { ChangeSetType::Create } else { ChangeSetType::Update })
+                .change_set_type(if input.create {
+                    ChangeSetType::Create
+                } else {
+                    ChangeSetType::Update
+                })
                 .client_token(&input.client_token)
                 .description(&input.description)
                 .set_template_body(input.template_body.clone())
@@ -190,8 +239,14 @@ impl CloudFormationApi for SdkClient {
             for capability in &input.capabilities {
                 request = request.capabilities(Capability::from(capability.as_str()));
             }
-            let output = request.send().await.map_err(|error| convert("CreateChangeSet", &error))?;
-            Ok(CreatedChangeSet { change_set_id: text(output.id()), stack_id: text(output.stack_id()) })
+            let output = request
+                .send()
+                .await
+                .map_err(|error| convert("CreateChangeSet", &error))?;
+            Ok(CreatedChangeSet {
+                change_set_id: text(output.id()),
+                stack_id: text(output.stack_id()),
+            })
         })
     }
 
@@ -217,11 +272,17 @@ impl CloudFormationApi for SdkClient {
                 .iter()
                 .filter_map(|change| change.resource_change())
                 .map(|change| RawResourceChange {
-                    action: change.action().map(|a| a.as_str().to_string()).unwrap_or_default(),
+                    action: change
+                        .action()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
                     logical_id: text(change.logical_resource_id()),
                     physical_id: opt(change.physical_resource_id()),
                     resource_type: text(change.resource_type()),
-                    replacement: change.replacement().map(|r| r.as_str().to_string()).unwrap_or_default(),
+                    replacement: change
+                        .replacement()
+                        .map(|r| r.as_str().to_string())
+                        .unwrap_or_default(),
                     details: change
                         .details()
                         .iter()
@@ -238,12 +299,18 @@ impl CloudFormationApi for SdkClient {
                                     .and_then(|t| t.requires_recreation())
                                     .map(|r| r.as_str().to_string())
                                     .unwrap_or_default(),
-                                before_value: target.and_then(|t| t.before_value()).map(ToString::to_string),
-                                after_value: target.and_then(|t| t.after_value()).map(ToString::to_string),
+                                before_value: target
+                                    .and_then(|t| t.before_value())
+                                    .map(ToString::to_string),
+                                after_value: target
+                                    .and_then(|t| t.after_value())
+                                    .map(ToString::to_string),
                                 attribute_change_type: target
                                     .and_then(|t| t.attribute_change_type())
                                     .map(|a| a.as_str().to_string()),
-                                change_source: detail.change_source().map(|c| c.as_str().to_string()),
+                                change_source: detail
+                                    .change_source()
+                                    .map(|c| c.as_str().to_string()),
                                 causing_entity: opt(detail.causing_entity()),
                             }
                         })
@@ -253,16 +320,26 @@ impl CloudFormationApi for SdkClient {
                 })
                 .collect();
             Ok(ChangeSetPage {
-                status: output.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                status: output
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 status_reason: opt(output.status_reason()),
-                execution_status: output.execution_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                execution_status: output
+                    .execution_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 changes,
                 next_token: opt(output.next_token()),
             })
         })
     }
 
-    fn delete_change_set<'a>(&'a self, stack_name: &'a str, change_set_id: &'a str) -> BoxFuture<'a, ApiResult<()>> {
+    fn delete_change_set<'a>(
+        &'a self,
+        stack_name: &'a str,
+        change_set_id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<()>> {
         Box::pin(async move {
             self.cloudformation
                 .delete_change_set()
@@ -315,17 +392,29 @@ impl CloudFormationApi for SdkClient {
                     event_id: text(event.event_id()),
                     logical_id: text(event.logical_resource_id()),
                     resource_type: text(event.resource_type()),
-                    status: event.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    status: event
+                        .resource_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
                     reason: opt(event.resource_status_reason()),
-                    timestamp: event.timestamp().map(|t| t.as_secs_f64()).unwrap_or_default(),
+                    timestamp: event
+                        .timestamp()
+                        .map(|t| t.as_secs_f64())
+                        .unwrap_or_default(),
                     client_token: opt(event.client_request_token()),
                 })
                 .collect();
-            Ok(EventsPage { events, next_token: opt(output.next_token()) })
+            Ok(EventsPage {
+                events,
+                next_token: opt(output.next_token()),
+            })
         })
     }
 
-    fn describe_stack_resources<'a>(&'a self, stack_name: &'a str) -> BoxFuture<'a, ApiResult<Vec<StackResource>>> {
+    fn describe_stack_resources<'a>(
+        &'a self,
+        stack_name: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Vec<StackResource>>> {
         Box::pin(async move {
             let output = self
                 .cloudformation
@@ -341,14 +430,21 @@ impl CloudFormationApi for SdkClient {
                     logical_id: text(resource.logical_resource_id()),
                     physical_id: opt(resource.physical_resource_id()),
                     resource_type: text(resource.resource_type()),
-                    status: resource.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    status: resource
+                        .resource_status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
                     reason: opt(resource.resource_status_reason()),
                 })
                 .collect())
         })
     }
 
-    fn delete_stack<'a>(&'a self, stack_name: &'a str, client_token: &'a str) -> BoxFuture<'a, ApiResult<()>> {
+    fn delete_stack<'a>(
+        &'a self,
+        stack_name: &'a str,
+        client_token: &'a str,
+    ) -> BoxFuture<'a, ApiResult<()>> {
         Box::pin(async move {
             self.cloudformation
                 .delete_stack()
@@ -377,7 +473,9 @@ impl CloudFormationApi for SdkClient {
                 .bucket(&bucket)
                 .key(key)
                 .content_type("application/json")
-                .body(aws_sdk_s3::primitives::ByteStream::from(body.as_bytes().to_vec()))
+                .body(aws_sdk_s3::primitives::ByteStream::from(
+                    body.as_bytes().to_vec(),
+                ))
                 .send()
                 .await
                 .map_err(|error| convert("PutObject", &error))?;
@@ -406,7 +504,11 @@ impl SdkClient {
             .send()
             .await
             .map_err(|error| convert("ListBuckets", &error))?;
-        if let Some(name) = listed.buckets().iter().filter_map(|bucket| bucket.name()).find(|name| name.starts_with(&prefix))
+        if let Some(name) = listed
+            .buckets()
+            .iter()
+            .filter_map(|bucket| bucket.name())
+            .find(|name| name.starts_with(&prefix))
         {
             return Ok(name.to_string());
         }
@@ -415,11 +517,16 @@ impl SdkClient {
         if self.region != "us-east-1" {
             request = request.create_bucket_configuration(
                 aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(self.region.as_str()))
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                        self.region.as_str(),
+                    ))
                     .build(),
             );
         }
-        request.send().await.map_err(|error| convert("CreateBucket", &error))?;
+        request
+            .send()
+            .await
+            .map_err(|error| convert("CreateBucket", &error))?;
         Ok(name)
     }
 }

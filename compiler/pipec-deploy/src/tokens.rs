@@ -9,13 +9,19 @@ use sha2::{Digest, Sha256};
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 #[must_use]
 pub fn now_millis() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
 }
 
 /// 64 hex characters unique to this moment, process and `seed`.
 #[must_use]
 pub fn unique_hex(seed: &str) -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
     let mut hasher = Sha256::new();
     hasher.update(seed.as_bytes());
     hasher.update(nanos.to_le_bytes());
@@ -27,10 +33,12 @@ pub fn unique_hex(seed: &str) -> String {
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
 
 /// The SHA-256 of a text, in hex.
