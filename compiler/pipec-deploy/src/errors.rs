@@ -60,7 +60,12 @@ fn aws_says(error: &ApiError) -> Option<String> {
         .map(|status| format!(" (HTTP {status})"))
         .unwrap_or_default();
     match (error.code.is_empty(), message.is_empty()) {
-        (true, true) => None,
+        (true, true) => error.status.map(|status| {
+            format!(
+                "{}: HTTP {status} without an AWS error code",
+                error.operation
+            )
+        }),
         (true, false) => Some(format!("{}: {message}{status}", error.operation)),
         (false, true) => Some(format!("AWS says: {}{status}", error.code)),
         (false, false) => Some(format!("AWS says: {}: {message}{status}", error.code)),
