@@ -638,6 +638,14 @@ impl CloudFormationApi for FakeCloudFormation {
         let Some(stack) = state.find(stack_name) else {
             return ready(Ok(()));
         };
+        if stack.status == "REVIEW_IN_PROGRESS" && stack.on_delete.is_none() {
+            // A stack without resources is gone at once, as in CloudFormation and moto.
+            let name = stack.name.clone();
+            if let Some(stack) = state.stacks.remove(&name) {
+                state.deleted.insert(stack.id.clone(), stack);
+            }
+            return ready(Ok(()));
+        }
         stack.status = "DELETE_IN_PROGRESS".to_string();
         let steps = stack
             .on_delete

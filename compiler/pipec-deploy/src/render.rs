@@ -280,18 +280,6 @@ pub fn render_apply(report: &ApplyReport, options: RenderOptions) -> String {
                     "Apply of stack `{stack}` failed after {secs:.1} s; it is {status}."
                 ))
             );
-            for failure in &report.failures {
-                let place = failure
-                    .source
-                    .as_deref()
-                    .map(|source| format!(" ({source})"))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "  {} {}{place}: {}",
-                    failure.status, failure.logical_id, failure.reason
-                );
-            }
         }
         ApplyOutcome::Detached => {
             let _ = writeln!(
