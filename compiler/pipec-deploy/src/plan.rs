@@ -223,11 +223,41 @@ impl Plan {
         )
     }
 
-    /// The plan as pretty JSON.
+    /// The plan as pretty JSON: the plan's fields plus `exit_code` (the `--detailed-exitcode`
+    /// value) and `summary` (counts by action).
     #[must_use]
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        let (add, change, replace, remove) = self.counts();
+        let json = PlanJson {
+            plan: self,
+            exit_code: self.exit().code(),
+            summary: PlanSummary {
+                add,
+                change,
+                replace,
+                remove,
+                data_loss: self.data_loss().len(),
+            },
+        };
+        serde_json::to_string_pretty(&json).unwrap_or_default()
     }
+}
+
+#[derive(Serialize)]
+struct PlanJson<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    exit_code: i32,
+    summary: PlanSummary,
+}
+
+#[derive(Serialize)]
+struct PlanSummary {
+    add: usize,
+    change: usize,
+    replace: usize,
+    remove: usize,
+    data_loss: usize,
 }
 
 /// Plans the request: creates a change set, reads it, and deletes it unless
