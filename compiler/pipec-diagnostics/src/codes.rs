@@ -145,6 +145,25 @@ codes! {
     TEMPLATE_TOO_LARGE = "P5001" "template-too-large" Warning;
     TOO_MANY_RESOURCES = "P5002" "too-many-resources" Error;
     // P6xxx: deploy (pipec-deploy) — add below this line.
+    AWS_NO_CREDENTIALS = "P6001" "aws-no-credentials" Error;
+    AWS_EXPIRED_CREDENTIALS = "P6002" "aws-expired-credentials" Error;
+    AWS_ACCESS_DENIED = "P6003" "aws-access-denied" Error;
+    AWS_REGION = "P6004" "aws-region" Error;
+    AWS_UNREACHABLE = "P6005" "aws-unreachable" Error;
+    AWS_THROTTLED = "P6006" "aws-throttled" Error;
+    AWS_REQUEST_FAILED = "P6007" "aws-request-failed" Error;
+    MANIFEST_INVALID = "P6008" "manifest-invalid" Error;
+    STACK_NOT_FOUND = "P6009" "stack-not-found" Error;
+    STACK_CREATE_FAILED = "P6010" "stack-create-failed" Error;
+    STACK_UPDATE_ROLLBACK_FAILED = "P6011" "stack-update-rollback-failed" Error;
+    STACK_BUSY = "P6012" "stack-busy" Error;
+    STACK_REVIEW_IN_PROGRESS = "P6013" "stack-review-in-progress" Warning;
+    CHANGE_SET_FAILED = "P6014" "change-set-failed" Error;
+    DATA_LOSS = "P6015" "data-loss" Error;
+    CONFIRMATION_REQUIRED = "P6016" "confirmation-required" Error;
+    RESOURCE_FAILED = "P6017" "resource-failed" Error;
+    DEPLOY_FAILED = "P6018" "deploy-failed" Error;
+    STACK_DELETE_FAILED = "P6019" "stack-delete-failed" Error;
     // P7xxx: local run (pipec-run) — add below this line.
     RUN_BUILD_FAILED = "P7001" "build-failed" Error;
     RUN_MISSING_ARTIFACT = "P7002" "missing-artifact" Error;

@@ -1,0 +1,71 @@
+//! `pipec-deploy`: `pipec plan`, `apply`, `destroy` and `outputs` through CloudFormation change
+//! sets. This is the only crate that uses the AWS SDK, and it never prints: every function
+//! returns data (plans, reports, [`Diagnostic`]s with `P6xxx` codes) and emits
+//! [`ProgressEvent`]s through a [`ProgressSink`]; the CLI renders them.
+//!
+//! # Use
+//!
+//! ```no_run
+//! # async fn demo(template: String, manifest_text: &str) -> Result<(), Vec<pipec_diagnostics::Diagnostic>> {
+//! use pipec_deploy::*;
+//! let api = client_from_options(&AwsOptions { region: Some("eu-west-1".into()), ..AwsOptions::default() }).await?;
+//! let manifest = Manifest::from_json(manifest_text)?;
+//! let request = DeployRequest::new(template, manifest);
+//! let plan = plan(&api, &request, &NoProgress).await?;
+//! let text = render_plan(&plan, RenderOptions::default()); // `+` add, `~` modify, `-` remove, `-/+` replace
+//! let exit = plan.exit();                                    // --detailed-exitcode: 0 / 2 (errors: 1)
+//! let report = apply(&api, &request, &NonInteractive, &NoProgress).await?; // needs options.yes
+//! # let _ = (text, exit, report); Ok(()) }
+//! ```
+//!
+//! - [`plan`]: CREATE or UPDATE change set with the manifest's capabilities, all pages with
+//!   property values, a [`Plan`] (IAM first, grouped by `.pipe` block, data loss flagged),
+//!   "no changes" recognised; the change set (and a new stack's placeholder) deleted unless kept.
+//! - [`apply`]: plan, refuse data loss unless `allow_data_loss`, confirm through a [`Confirmer`]
+//!   (no terminal and no `yes`: `P6016`), execute with a client token, follow with backoff until
+//!   the stack settles; an [`ApplyReport`] with outputs, time, or failures at their `.pipe` lines.
+//! - [`destroy`], [`outputs`]: delete and follow, listing what is retained; read outputs.
+//! - Stack states: waits for (or with `no_wait` refuses) running operations; `ROLLBACK_COMPLETE`
+//!   is recreated with `replace_failed`; `UPDATE_ROLLBACK_FAILED` is explained;
+//!   `REVIEW_IN_PROGRESS` is planned as a new stack with a warning.
+//! - [`CancelFlag`]: the CLI's Ctrl-C handler sets it; following stops and reports `Detached`.
+//! - [`CloudFormationApi`](api::CloudFormationApi) is the seam: [`SdkClient`] for AWS (or an
+//!   emulator through `endpoint_url`), [`fake::FakeCloudFormation`] for fault tests.
+#![warn(missing_docs)]
+
+pub mod api;
+mod apply;
+mod destroy;
+mod errors;
+pub mod fake;
+mod manifest;
+mod options;
+mod plan;
+mod progress;
+mod render;
+mod sdk;
+mod tokens;
+
+pub use apply::{apply, ApplyOutcome, ApplyReport, ResourceFailure};
+pub use destroy::{
+    destroy, outputs, DestroyOutcome, DestroyReport, OutputEntry, OutputsReport, RetainedResource,
+};
+pub use errors::{api_diagnostic, classify};
+pub use manifest::{
+    parse_source, source_location, Manifest, ManifestOutput, ManifestResource, TemplateEntry,
+    MANIFEST_FORMAT,
+};
+pub use options::{
+    Answer, CancelFlag, CollectProgress, ConfirmSubject, Confirmer, DeployOptions, DeployRequest,
+    NoProgress, NonInteractive, PollPolicy, ProgressSink,
+};
+pub use pipec_diagnostics::Diagnostic;
+pub use plan::{
+    plan, ChangeAction, Plan, PlanExit, PlanKind, PropertyChange, ResourceChange,
+    MAX_INLINE_TEMPLATE_BYTES,
+};
+pub use progress::{is_in_progress, ProgressEvent};
+pub use render::{
+    render_apply, render_destroy, render_event, render_outputs, render_plan, RenderOptions,
+};
+pub use sdk::{client_from_options, AwsOptions, SdkClient};
