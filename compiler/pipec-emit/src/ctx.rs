@@ -309,6 +309,7 @@ mod tests {
         assert_eq!(pascal("app"), "App");
         assert_eq!(pascal("my_app-2"), "MyApp2");
         assert_eq!(pascal("fe.web"), "FeWeb");
-        assert_eq!(pascal("ünï"), "");
+        assert_eq!(pascal("ünï"), "N");
+        assert_eq!(pascal("é"), "");
     }
 }
