@@ -72,3 +72,36 @@ fn every_text_file_ends_with_a_newline() {
         assert_eq!(bytes.last(), Some(&b'\n'), "{path}");
     }
 }
+
+#[test]
+fn quotas_are_reported() {
+    let mut program = common::ec2_program("");
+    let template = program.builds[0].clone();
+    for index in 0..200 {
+        let mut build = template.clone();
+        build.origin.name = format!("b{index}");
+        build.aws_name = format!("fe-b{index}");
+        program.builds.push(build);
+    }
+    let (artifacts, diags) = emit(&program);
+    let codes: Vec<&str> = diags.iter().map(|diag| diag.code.number()).collect();
+    assert_eq!(codes, ["P5002", "P5001"], "{diags:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(artifacts.file("manifest.json").expect("manifest")).expect("json");
+    assert_eq!(manifest["template"]["needs_upload"], true);
+}
+
+#[test]
+fn logical_id_collisions_get_a_stable_number() {
+    let mut program = common::ec2_program("");
+    let mut twin = program.users[0].clone();
+    twin.origin.name = "ali-ce".into();
+    program.users[0].origin.name = "ali_ce".into();
+    twin.aws_name = "alice2".into();
+    program.users.push(twin);
+    let (artifacts, _) = emit(&program);
+    let resources = artifacts.template["Resources"]
+        .as_object()
+        .expect("resources");
+    assert!(resources.contains_key("UserAliCe") && resources.contains_key("UserAliCe2"));
+}
