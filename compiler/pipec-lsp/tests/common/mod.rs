@@ -3,12 +3,15 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+/// One ranged change: start (line, character), end, new text.
+pub type Change<'a> = ((u32, u32), (u32, u32), &'a str);
 
 /// How long any single wait may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -99,13 +102,9 @@ impl Client {
     }
 
     fn receive(&mut self, deadline: Instant) -> Option<Value> {
-        match self
-            .incoming
+        self.incoming
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            Ok(message) => Some(message),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+            .ok()
     }
 
     /// Waits for a notification `method` whose params satisfy `accept`; earlier ones that do
@@ -149,7 +148,7 @@ impl Client {
     }
 
     /// Sends one ranged change: ((line, character), (line, character), new text).
-    pub fn change(&mut self, uri: &str, version: i64, edits: &[((u32, u32), (u32, u32), &str)]) {
+    pub fn change(&mut self, uri: &str, version: i64, edits: &[Change<'_>]) {
         let changes: Vec<Value> = edits
             .iter()
             .map(|(start, end, text)| {
