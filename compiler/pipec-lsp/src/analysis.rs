@@ -12,6 +12,7 @@ use pipec_span::{FileId, SourceDb};
 use pipec_syntax::ast::{self, ExprKind, ItemKind, StrPart};
 
 use crate::convert::{path_to_uri, uri_to_path};
+use crate::index::SymbolIndex;
 
 /// The text of every open document, by URI.
 #[derive(Clone, Debug, Default)]
@@ -30,12 +31,29 @@ pub(crate) struct Analysis {
     /// Each diagnostic with the file that was being checked when it was found (where a
     /// diagnostic without a location is shown).
     pub(crate) diagnostics: Vec<(FileId, Diagnostic)>,
+    /// The AST of each file, indexed by `FileId` (partial where there were syntax errors).
+    pub(crate) asts: Vec<Option<ast::File>>,
+    /// Files with a syntax error.
+    pub(crate) broken: BTreeSet<FileId>,
+    /// Declarations and references of all files.
+    pub(crate) index: SymbolIndex,
 }
 
 impl Analysis {
     /// The URI of `file`.
     pub(crate) fn uri(&self, file: FileId) -> Option<&str> {
         self.uris.get(file.0 as usize).map(String::as_str)
+    }
+
+    /// The file with URI `uri`.
+    pub(crate) fn file(&self, uri: &str) -> Option<FileId> {
+        let index = self.uris.iter().position(|known| known == uri)?;
+        Some(FileId(u32::try_from(index).ok()?))
+    }
+
+    /// The AST of `file`.
+    pub(crate) fn ast(&self, file: FileId) -> Option<&ast::File> {
+        self.asts.get(file.0 as usize)?.as_ref()
     }
 }
 
@@ -88,7 +106,27 @@ pub(crate) fn analyze(snapshot: &Snapshot, read_file: ReadFile<'_>) -> Analysis 
             }
         }
     }
+    let files: Vec<(&ast::File, &str)> = analysis
+        .asts
+        .iter()
+        .enumerate()
+        .filter_map(|(index, ast)| {
+            Some((
+                ast.as_ref()?,
+                analysis.db.text(FileId(u32::try_from(index).ok()?)),
+            ))
+        })
+        .collect();
+    analysis.index = SymbolIndex::build(files);
     analysis
+}
+
+fn set_ast(asts: &mut Vec<Option<ast::File>>, file: FileId, ast: ast::File) {
+    let index = file.0 as usize;
+    if asts.len() <= index {
+        asts.resize(index + 1, None);
+    }
+    asts[index] = Some(ast);
 }
 
 /// A parsed file and its syntax diagnostics.

@@ -7,10 +7,12 @@
 #![warn(missing_docs)]
 
 mod analysis;
+mod context;
 mod convert;
 mod diagnostics;
 mod documents;
 mod edits;
+mod index;
 mod server;
 mod symbols;
 
