@@ -161,9 +161,17 @@ mod tests {
             assert!(seen.insert(info.number), "duplicate number {}", info.number);
             assert!(seen.insert(info.name), "duplicate name {}", info.name);
             let heading = format!("# {}: {}", info.number, info.name);
-            assert!(info.doc.starts_with(&heading), "{} doc must start with `{heading}`", info.number);
+            assert!(
+                info.doc.starts_with(&heading),
+                "{} doc must start with `{heading}`",
+                info.number
+            );
             for section in ["## What it means", "## Example", "## How to fix"] {
-                assert!(info.doc.contains(section), "{} doc lacks `{section}`", info.number);
+                assert!(
+                    info.doc.contains(section),
+                    "{} doc lacks `{section}`",
+                    info.number
+                );
             }
         }
     }
@@ -171,7 +179,10 @@ mod tests {
     #[test]
     fn lookup_by_number_or_name() {
         assert_eq!(Code::lookup("p2003"), Some(Code::UNRESOLVED_REFERENCE));
-        assert_eq!(Code::lookup("unresolved-reference"), Some(Code::UNRESOLVED_REFERENCE));
+        assert_eq!(
+            Code::lookup("unresolved-reference"),
+            Some(Code::UNRESOLVED_REFERENCE)
+        );
         assert_eq!(Code::lookup("P0000"), None);
     }
 }

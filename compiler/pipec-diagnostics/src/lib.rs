@@ -118,14 +118,22 @@ impl Diagnostic {
     /// Adds the primary label.
     #[must_use]
     pub fn primary(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { style: LabelStyle::Primary, span, message: message.into() });
+        self.labels.push(Label {
+            style: LabelStyle::Primary,
+            span,
+            message: message.into(),
+        });
         self
     }
 
     /// Adds a secondary label.
     #[must_use]
     pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { style: LabelStyle::Secondary, span, message: message.into() });
+        self.labels.push(Label {
+            style: LabelStyle::Secondary,
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -145,15 +153,27 @@ impl Diagnostic {
 
     /// Adds a machine-applicable fix.
     #[must_use]
-    pub fn fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
-        self.fixes.push(Fix { title: title.into(), span, replacement: replacement.into() });
+    pub fn fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.fixes.push(Fix {
+            title: title.into(),
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 
     /// The primary label's span, if any.
     #[must_use]
     pub fn primary_span(&self) -> Option<&Span> {
-        self.labels.iter().find(|label| label.style == LabelStyle::Primary).map(|label| &label.span)
+        self.labels
+            .iter()
+            .find(|label| label.style == LabelStyle::Primary)
+            .map(|label| &label.span)
     }
 
     /// True for errors and bugs.
@@ -166,11 +186,17 @@ impl Diagnostic {
 /// Sorts diagnostics by file and position so output is stable, keeping the order of equal
 /// positions.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by_key(|diag| diag.primary_span().map(|span| (span.file, span.range.start, span.range.end)));
+    diagnostics.sort_by_key(|diag| {
+        diag.primary_span()
+            .map(|span| (span.file, span.range.start, span.range.end))
+    });
 }
 
 /// The closest candidate to `name`, when it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());

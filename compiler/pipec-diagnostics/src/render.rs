@@ -42,12 +42,22 @@ fn to_codespan(diag: &Diagnostic) -> cs::Diagnostic<pipec_span::FileId> {
 ///
 /// # Errors
 /// Fails only when the writer fails.
-pub fn render_human(db: &SourceDb, diagnostics: &[Diagnostic], out: &mut dyn WriteColor) -> std::io::Result<()> {
+pub fn render_human(
+    db: &SourceDb,
+    diagnostics: &[Diagnostic],
+    out: &mut dyn WriteColor,
+) -> std::io::Result<()> {
     let config = term::Config::default();
     for diag in diagnostics {
         if let Err(error) = term::emit_to_write_style(out, &config, db, &to_codespan(diag)) {
             // A label outside its file (a bug elsewhere) must not lose the message.
-            writeln!(out, "{}[{}]: {} ({error})", severity_word(diag.severity), diag.code.number(), diag.message)?;
+            writeln!(
+                out,
+                "{}[{}]: {} ({error})",
+                severity_word(diag.severity),
+                diag.code.number(),
+                diag.message
+            )?;
         }
     }
     Ok(())
@@ -57,11 +67,20 @@ pub fn render_human(db: &SourceDb, diagnostics: &[Diagnostic], out: &mut dyn Wri
 ///
 /// # Errors
 /// Fails only when the writer fails.
-pub fn render_short(db: &SourceDb, diagnostics: &[Diagnostic], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn render_short(
+    db: &SourceDb,
+    diagnostics: &[Diagnostic],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     for diag in diagnostics {
         let place = diag.primary_span().map(|span| {
             let position = db.position(span.file, span.start(), Encoding::Chars);
-            format!("{}:{}:{}: ", db.name(span.file), position.line + 1, position.column + 1)
+            format!(
+                "{}:{}:{}: ",
+                db.name(span.file),
+                position.line + 1,
+                position.column + 1
+            )
         });
         writeln!(
             out,
@@ -164,6 +183,9 @@ impl JsonDiagnostic {
 /// The JSON array of `diagnostics`, pretty-printed.
 #[must_use]
 pub fn render_json(db: &SourceDb, diagnostics: &[Diagnostic]) -> String {
-    let items: Vec<JsonDiagnostic> = diagnostics.iter().map(|diag| JsonDiagnostic::new(db, diag)).collect();
+    let items: Vec<JsonDiagnostic> = diagnostics
+        .iter()
+        .map(|diag| JsonDiagnostic::new(db, diag))
+        .collect();
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_string())
 }

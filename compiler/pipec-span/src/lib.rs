@@ -26,7 +26,10 @@ impl Span {
     /// Builds a span from byte offsets.
     #[must_use]
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, range: clamp(start)..clamp(end.max(start)) }
+        Span {
+            file,
+            range: clamp(start)..clamp(end.max(start)),
+        }
     }
 
     /// The start offset.
@@ -98,7 +101,10 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
-        LineIndex { line_starts, len: text.len() }
+        LineIndex {
+            line_starts,
+            len: text.len(),
+        }
     }
 
     /// Number of lines (a text ending in `\n` has an empty last line).
@@ -121,7 +127,10 @@ impl LineIndex {
     #[must_use]
     pub fn line_range(&self, text: &str, line: usize) -> Option<Range<usize>> {
         let start = *self.line_starts.get(line)?;
-        let mut end = self.line_starts.get(line + 1).map_or(self.len, |next| next - 1);
+        let mut end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.len, |next| next - 1);
         if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
@@ -137,14 +146,19 @@ impl LineIndex {
         }
         let line = self.line_of(offset);
         let start = self.line_starts[line];
-        let line_end = self.line_range(text, line).map_or(offset, |range| range.end);
+        let line_end = self
+            .line_range(text, line)
+            .map_or(offset, |range| range.end);
         let prefix = &text[start..offset.min(line_end).max(start)];
         let column = match encoding {
             Encoding::Utf8 => prefix.len(),
             Encoding::Utf16 => prefix.chars().map(char::len_utf16).sum(),
             Encoding::Chars => prefix.chars().count(),
         };
-        Position { line: clamp(line), column: clamp(column) }
+        Position {
+            line: clamp(line),
+            column: clamp(column),
+        }
     }
 
     /// The byte offset of `position` in `text`; columns past the line end clamp to it.
@@ -200,7 +214,11 @@ impl SourceDb {
         let text = text.into();
         let lines = LineIndex::new(&text);
         let id = FileId(clamp(self.files.len()));
-        self.files.push(SourceFile { name: name.into(), text, lines });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text,
+            lines,
+        });
         id
     }
 
@@ -221,7 +239,10 @@ impl SourceDb {
     /// Finds a file by name.
     #[must_use]
     pub fn find(&self, name: &str) -> Option<FileId> {
-        self.files.iter().position(|file| file.name == name).map(|index| FileId(clamp(index)))
+        self.files
+            .iter()
+            .position(|file| file.name == name)
+            .map(|index| FileId(clamp(index)))
     }
 
     /// The text of `file` (empty when unknown).
@@ -275,18 +296,33 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
             .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 
-    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, codespan_reporting::files::Error> {
-        let file = self.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?;
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let file = self
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
         Ok(file.lines.line_of(byte_index))
     }
 
-    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, codespan_reporting::files::Error> {
-        let file = self.get(id).ok_or(codespan_reporting::files::Error::FileMissing)?;
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<Range<usize>, codespan_reporting::files::Error> {
+        let file = self
+            .get(id)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
         if line_index >= file.lines.line_count() {
             // codespan asks for the line after the last one to place end-of-file labels.
             return Ok(file.text.len()..file.text.len());
         }
-        let start = file.lines.line_range(&file.text, line_index).map_or(0, |range| range.start);
+        let start = file
+            .lines
+            .line_range(&file.text, line_index)
+            .map_or(0, |range| range.start);
         let end = file
             .lines
             .line_range(&file.text, line_index + 1)
@@ -304,10 +340,22 @@ mod tests {
         let text = "a = \"😀x\"\nb";
         let index = LineIndex::new(text);
         let x = text.find('x').unwrap_or_default();
-        assert_eq!(index.position(text, x, Encoding::Utf16), Position { line: 0, column: 7 });
-        assert_eq!(index.position(text, x, Encoding::Utf8), Position { line: 0, column: 9 });
-        assert_eq!(index.position(text, x, Encoding::Chars), Position { line: 0, column: 6 });
-        assert_eq!(index.offset(text, Position { line: 0, column: 7 }, Encoding::Utf16), x);
+        assert_eq!(
+            index.position(text, x, Encoding::Utf16),
+            Position { line: 0, column: 7 }
+        );
+        assert_eq!(
+            index.position(text, x, Encoding::Utf8),
+            Position { line: 0, column: 9 }
+        );
+        assert_eq!(
+            index.position(text, x, Encoding::Chars),
+            Position { line: 0, column: 6 }
+        );
+        assert_eq!(
+            index.offset(text, Position { line: 0, column: 7 }, Encoding::Utf16),
+            x
+        );
     }
 
     #[test]
@@ -315,17 +363,39 @@ mod tests {
         let text = "ab\r\ncd\r\n";
         let index = LineIndex::new(text);
         assert_eq!(index.line_range(text, 0), Some(0..2));
-        assert_eq!(index.position(text, 4, Encoding::Utf16), Position { line: 1, column: 0 });
-        assert_eq!(index.position(text, 2, Encoding::Utf16), Position { line: 0, column: 2 });
+        assert_eq!(
+            index.position(text, 4, Encoding::Utf16),
+            Position { line: 1, column: 0 }
+        );
+        assert_eq!(
+            index.position(text, 2, Encoding::Utf16),
+            Position { line: 0, column: 2 }
+        );
         // A column past the end of the line clamps before the CR.
-        assert_eq!(index.offset(text, Position { line: 0, column: 40 }, Encoding::Utf16), 2);
-        assert_eq!(index.offset(text, Position { line: 9, column: 0 }, Encoding::Utf16), text.len());
+        assert_eq!(
+            index.offset(
+                text,
+                Position {
+                    line: 0,
+                    column: 40
+                },
+                Encoding::Utf16
+            ),
+            2
+        );
+        assert_eq!(
+            index.offset(text, Position { line: 9, column: 0 }, Encoding::Utf16),
+            text.len()
+        );
     }
 
     #[test]
     fn offsets_inside_a_char_move_back() {
         let text = "é";
         let index = LineIndex::new(text);
-        assert_eq!(index.position(text, 1, Encoding::Utf16), Position { line: 0, column: 0 });
+        assert_eq!(
+            index.position(text, 1, Encoding::Utf16),
+            Position { line: 0, column: 0 }
+        );
     }
 }

@@ -41,7 +41,11 @@ pub fn scan_comments(file: FileId, text: &str) -> Vec<Comment> {
         }
         match bytes[index] {
             b'"' => {
-                let width = if text[index..].starts_with("\"\"\"") { 3 } else { 1 };
+                let width = if text[index..].starts_with("\"\"\"") {
+                    3
+                } else {
+                    1
+                };
                 stack.push((true, width));
                 index += width;
             }
@@ -67,7 +71,9 @@ pub fn scan_comments(file: FileId, text: &str) -> Vec<Comment> {
                     comments.push(make(file, text, start, end));
                 } else {
                     index += 2;
-                    while index < bytes.len() && !(bytes[index] == b'*' && bytes.get(index + 1) == Some(&b'/')) {
+                    while index < bytes.len()
+                        && !(bytes[index] == b'*' && bytes.get(index + 1) == Some(&b'/'))
+                    {
                         index += 1;
                     }
                     index = (index + 2).min(bytes.len());
@@ -83,5 +89,8 @@ pub fn scan_comments(file: FileId, text: &str) -> Vec<Comment> {
 fn make(file: FileId, text: &str, start: usize, end: usize) -> Comment {
     let line_start = text[..start].rfind('\n').map_or(0, |index| index + 1);
     let own_line = text[line_start..start].trim().is_empty();
-    Comment { span: Span::new(file, start, end), own_line }
+    Comment {
+        span: Span::new(file, start, end),
+        own_line,
+    }
 }

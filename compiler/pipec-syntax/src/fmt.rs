@@ -11,7 +11,12 @@ const INDENT: &str = "  ";
 /// Formats a file that parsed without errors.
 #[must_use]
 pub fn format_file(text: &str, file: &File, comments: &[Comment]) -> String {
-    let mut printer = Printer { text, comments, next_comment: 0, out: String::new() };
+    let mut printer = Printer {
+        text,
+        comments,
+        next_comment: 0,
+        out: String::new(),
+    };
     printer.items(&file.items, 0, text.len(), true);
     let mut out = printer.out.trim_end().to_string();
     out.push('\n');
@@ -48,7 +53,13 @@ impl Printer<'_> {
     }
 
     /// Prints comments that start before `limit` on lines of their own.
-    fn leading_comments(&mut self, level: usize, limit: usize, previous_end: &mut usize, first: &mut bool) {
+    fn leading_comments(
+        &mut self,
+        level: usize,
+        limit: usize,
+        previous_end: &mut usize,
+        first: &mut bool,
+    ) {
         while let Some(comment) = self.comments.get(self.next_comment) {
             if comment.span.start() >= limit {
                 break;
@@ -57,7 +68,9 @@ impl Printer<'_> {
                 self.out.push('\n');
             }
             self.indent(level);
-            let body = self.slice(comment.span.start(), comment.span.end()).to_string();
+            let body = self
+                .slice(comment.span.start(), comment.span.end())
+                .to_string();
             self.out.push_str(&body);
             self.out.push('\n');
             *previous_end = comment.span.end();
@@ -70,7 +83,9 @@ impl Printer<'_> {
         if let Some(comment) = self.comments.get(self.next_comment) {
             let gap = self.slice(after, comment.span.start());
             if !comment.own_line && !gap.contains('\n') {
-                let body = self.slice(comment.span.start(), comment.span.end()).to_string();
+                let body = self
+                    .slice(comment.span.start(), comment.span.end())
+                    .to_string();
                 self.out.push(' ');
                 self.out.push_str(&body);
                 self.next_comment += 1;
@@ -179,7 +194,8 @@ impl Printer<'_> {
     /// Renders `body` on one line if that is allowed; `None` otherwise.
     fn inline_body(&self, body: &Body, block: bool) -> Option<String> {
         if body.items.is_empty() {
-            return (self.comments_inside(body.span.start(), body.span.end()) == 0).then(|| "{}".to_string());
+            return (self.comments_inside(body.span.start(), body.span.end()) == 0)
+                .then(|| "{}".to_string());
         }
         if !self.single_line(body.span.start(), body.span.end())
             || self.comments_inside(body.span.start(), body.span.end()) > 0
@@ -187,7 +203,12 @@ impl Printer<'_> {
         {
             return None;
         }
-        let mut inner = Printer { text: self.text, comments: &[], next_comment: 0, out: String::new() };
+        let mut inner = Printer {
+            text: self.text,
+            comments: &[],
+            next_comment: 0,
+            out: String::new(),
+        };
         for (index, item) in body.items.iter().enumerate() {
             if index > 0 {
                 inner.out.push_str(", ");
@@ -205,7 +226,12 @@ impl Printer<'_> {
             }
         }
         self.out.push_str("{\n");
-        self.items(&body.items, level + 1, body.span.end().saturating_sub(1), false);
+        self.items(
+            &body.items,
+            level + 1,
+            body.span.end().saturating_sub(1),
+            false,
+        );
         self.indent(level);
         self.out.push('}');
     }
@@ -217,7 +243,11 @@ impl Printer<'_> {
                 self.out.push_str(&text);
             }
             ExprKind::Path(segments) => {
-                let joined = segments.iter().map(|segment| segment.name.as_str()).collect::<Vec<_>>().join(".");
+                let joined = segments
+                    .iter()
+                    .map(|segment| segment.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
                 self.out.push_str(&joined);
             }
             ExprKind::Call(name, arguments) => {
@@ -234,7 +264,11 @@ impl Printer<'_> {
             ExprKind::List(elements) => self.list(expr, elements, level),
             ExprKind::Object(body) => self.body(body, level, false),
             ExprKind::Apply(path, body) => {
-                let joined = path.iter().map(|segment| segment.name.as_str()).collect::<Vec<_>>().join(".");
+                let joined = path
+                    .iter()
+                    .map(|segment| segment.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
                 self.out.push_str(&joined);
                 self.out.push(' ');
                 self.body(body, level, false);
@@ -245,7 +279,12 @@ impl Printer<'_> {
     fn list(&mut self, expr: &Expr, elements: &[Expr], level: usize) {
         let has_comments = self.comments_inside(expr.span.start(), expr.span.end()) > 0;
         if !has_comments && self.single_line(expr.span.start(), expr.span.end()) {
-            let mut inner = Printer { text: self.text, comments: &[], next_comment: 0, out: String::new() };
+            let mut inner = Printer {
+                text: self.text,
+                comments: &[],
+                next_comment: 0,
+                out: String::new(),
+            };
             inner.out.push('[');
             for (index, element) in elements.iter().enumerate() {
                 if index > 0 {
@@ -270,7 +309,12 @@ impl Printer<'_> {
             if previous_end == usize::MAX {
                 previous_end = element.span.start();
             }
-            self.leading_comments(level + 1, element.span.start(), &mut previous_end, &mut first);
+            self.leading_comments(
+                level + 1,
+                element.span.start(),
+                &mut previous_end,
+                &mut first,
+            );
             self.indent(level + 1);
             self.expr(element, level + 1);
             self.out.push(',');
@@ -282,7 +326,12 @@ impl Printer<'_> {
         if previous_end == usize::MAX {
             previous_end = expr.span.start();
         }
-        self.leading_comments(level + 1, expr.span.end().saturating_sub(1), &mut previous_end, &mut first);
+        self.leading_comments(
+            level + 1,
+            expr.span.end().saturating_sub(1),
+            &mut previous_end,
+            &mut first,
+        );
         self.indent(level);
         self.out.push(']');
     }
@@ -291,7 +340,11 @@ impl Printer<'_> {
         // The source may have a comma between the element and its comment.
         let rest = self.slice(after, self.text.len());
         let skip = rest.find(|ch: char| ch != ' ' && ch != '\t').unwrap_or(0);
-        let after = if rest[skip..].starts_with(',') { after + skip + 1 } else { after };
+        let after = if rest[skip..].starts_with(',') {
+            after + skip + 1
+        } else {
+            after
+        };
         self.trailing_comment(after);
     }
 }

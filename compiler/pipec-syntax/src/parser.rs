@@ -7,7 +7,10 @@ use pest::Parser as _;
 use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::{FileId, Span};
 
-use crate::ast::{Attr, Block, Body, Clause, Decl, Expr, ExprKind, File, Ident, Item, ItemKind, Label, Statement, StrPart};
+use crate::ast::{
+    Attr, Block, Body, Clause, Decl, Expr, ExprKind, File, Ident, Item, ItemKind, Label, Statement,
+    StrPart,
+};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/pipe.pest"]
@@ -23,11 +26,20 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let whole = Span::new(file, 0, text.len());
     if let Some(offset) = too_deep(text) {
         diagnostics.push(
-            Diagnostic::error(Code::NESTING_TOO_DEEP, format!("nesting deeper than {MAX_DEPTH} levels"))
-                .primary(Span::new(file, offset, offset + 1), "too deep here")
-                .help("flatten the value: name inner parts with `let` and refer to them"),
+            Diagnostic::error(
+                Code::NESTING_TOO_DEEP,
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            )
+            .primary(Span::new(file, offset, offset + 1), "too deep here")
+            .help("flatten the value: name inner parts with `let` and refer to them"),
         );
-        return (File { items: Vec::new(), span: whole }, diagnostics);
+        return (
+            File {
+                items: Vec::new(),
+                span: whole,
+            },
+            diagnostics,
+        );
     }
     let mut items = Vec::new();
     let mut start = 0;
@@ -74,11 +86,19 @@ fn parse_segment(
     pest::set_call_limit(None);
     match result {
         Ok(mut pairs) => {
-            let mut lower = Lower { file, offset: start, diagnostics };
+            let mut lower = Lower {
+                file,
+                offset: start,
+                diagnostics,
+            };
             let items = pairs
                 .next()
                 .map(|file_pair| {
-                    file_pair.into_inner().filter(|pair| pair.as_rule() == Rule::item).map(|pair| lower.item(pair)).collect()
+                    file_pair
+                        .into_inner()
+                        .filter(|pair| pair.as_rule() == Rule::item)
+                        .map(|pair| lower.item(pair))
+                        .collect()
                 })
                 .unwrap_or_default();
             Ok(items)
@@ -93,10 +113,19 @@ fn parse_segment(
     }
 }
 
-fn syntax_diagnostic(file: FileId, text: &str, start: usize, position: usize, error: &pest::error::Error<Rule>) -> Diagnostic {
+fn syntax_diagnostic(
+    file: FileId,
+    text: &str,
+    start: usize,
+    position: usize,
+    error: &pest::error::Error<Rule>,
+) -> Diagnostic {
     let expected = match &error.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&'static str> = positives.iter().filter_map(|rule| rule_name(*rule)).collect();
+            let mut names: Vec<&'static str> = positives
+                .iter()
+                .filter_map(|rule| rule_name(*rule))
+                .collect();
             names.sort_unstable();
             names.dedup();
             names
@@ -113,7 +142,8 @@ fn syntax_diagnostic(file: FileId, text: &str, start: usize, position: usize, er
     };
     let end = (position + found_len(&text[position.min(text.len())..])).min(text.len());
     let _ = start;
-    let mut diag = Diagnostic::error(Code::SYNTAX_ERROR, message).primary(Span::new(file, position, end), "here");
+    let mut diag = Diagnostic::error(Code::SYNTAX_ERROR, message)
+        .primary(Span::new(file, position, end), "here");
     if expected.contains(&"`=`") && !expected.contains(&"`{`") {
         diag = diag.help("attributes are written `name = value`");
     } else if found == "end of file" {
@@ -129,12 +159,21 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::ident | Rule::path => "a name",
         Rule::kw_statement => "a statement",
         Rule::kw_clause => "`on`, `when`, `sid` or `as`",
-        Rule::boolean | Rule::number | Rule::string | Rule::expr | Rule::list | Rule::object | Rule::call | Rule::apply => "a value",
+        Rule::boolean
+        | Rule::number
+        | Rule::string
+        | Rule::expr
+        | Rule::list
+        | Rule::object
+        | Rule::call
+        | Rule::apply => "a value",
         Rule::equals => "`=`",
         Rule::arrow => "`->`",
         Rule::lbrace | Rule::body => "`{`",
         Rule::rbrace => "`}`",
-        Rule::item | Rule::statement | Rule::decl | Rule::block | Rule::attr | Rule::expr_item => "an item",
+        Rule::item | Rule::statement | Rule::decl | Rule::block | Rule::attr | Rule::expr_item => {
+            "an item"
+        }
         Rule::label | Rule::key => "a name or string",
         Rule::EOI => "end of file",
         Rule::plain_text | Rule::triple_text | Rule::escape | Rule::interpolation => "string text",
@@ -151,9 +190,14 @@ fn join_or(names: &[&str]) -> String {
 }
 
 fn describe_found(rest: &str) -> String {
-    let Some(ch) = rest.chars().next() else { return "end of file".to_string() };
+    let Some(ch) = rest.chars().next() else {
+        return "end of file".to_string();
+    };
     if ch.is_alphanumeric() || ch == '_' {
-        let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         format!("`{word}`")
     } else if ch.is_whitespace() {
         "white space".to_string()
@@ -163,9 +207,14 @@ fn describe_found(rest: &str) -> String {
 }
 
 fn found_len(rest: &str) -> usize {
-    let Some(ch) = rest.chars().next() else { return 0 };
+    let Some(ch) = rest.chars().next() else {
+        return 0;
+    };
     if ch.is_alphanumeric() || ch == '_' {
-        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum()
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .map(char::len_utf8)
+            .sum()
     } else {
         ch.len_utf8()
     }
@@ -173,11 +222,16 @@ fn found_len(rest: &str) -> usize {
 
 /// Whether the line starting at `offset` opens a top-level item (starts at column 0 with a letter).
 fn opens_item(text: &str, offset: usize) -> bool {
-    text[offset..].chars().next().is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+    text[offset..]
+        .chars()
+        .next()
+        .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
 }
 
 fn item_start_before(text: &str, floor: usize, position: usize) -> usize {
-    let mut line_start = text[..position.min(text.len())].rfind('\n').map_or(0, |index| index + 1);
+    let mut line_start = text[..position.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |index| index + 1);
     loop {
         if line_start <= floor {
             return floor;
@@ -185,7 +239,9 @@ fn item_start_before(text: &str, floor: usize, position: usize) -> usize {
         if opens_item(text, line_start) {
             return line_start;
         }
-        line_start = text[..line_start - 1].rfind('\n').map_or(0, |index| index + 1);
+        line_start = text[..line_start - 1]
+            .rfind('\n')
+            .map_or(0, |index| index + 1);
     }
 }
 
@@ -236,7 +292,9 @@ fn too_deep(text: &str) -> Option<usize> {
                 }
                 b'/' if bytes.get(index + 1) == Some(&b'*') => {
                     index += 2;
-                    while index + 1 < bytes.len() && !(bytes[index] == b'*' && bytes[index + 1] == b'/') {
+                    while index + 1 < bytes.len()
+                        && !(bytes[index] == b'*' && bytes[index + 1] == b'/')
+                    {
                         index += 1;
                     }
                     index += 1;
@@ -261,17 +319,33 @@ struct Lower<'d> {
 impl Lower<'_> {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.file, self.offset + span.start(), self.offset + span.end())
+        Span::new(
+            self.file,
+            self.offset + span.start(),
+            self.offset + span.end(),
+        )
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
     }
 
     fn item(&mut self, pair: Pair<'_, Rule>) -> Item {
         let span = self.span(&pair);
         let Some(inner) = pair.into_inner().next() else {
-            return Item { kind: ItemKind::Expr(Expr { kind: ExprKind::Error, span: span.clone() }, None), span };
+            return Item {
+                kind: ItemKind::Expr(
+                    Expr {
+                        kind: ExprKind::Error,
+                        span: span.clone(),
+                    },
+                    None,
+                ),
+                span,
+            };
         };
         let kind = match inner.as_rule() {
             Rule::statement => {
@@ -283,7 +357,10 @@ impl Lower<'_> {
                         let mut parts = clause.into_inner();
                         let keyword = parts.next().map(|pair| self.ident(&pair));
                         let value = parts.next().map(|pair| self.expr(pair));
-                        Clause { keyword: keyword.unwrap_or_else(|| self.missing_ident(&span)), value: value.unwrap_or_else(|| error_expr(&span)) }
+                        Clause {
+                            keyword: keyword.unwrap_or_else(|| self.missing_ident(&span)),
+                            value: value.unwrap_or_else(|| error_expr(&span)),
+                        }
                     })
                     .collect();
                 ItemKind::Statement(Statement {
@@ -325,7 +402,10 @@ impl Lower<'_> {
                 ItemKind::Block(Block {
                     keyword: keyword.unwrap_or_else(|| self.missing_ident(&span)),
                     labels,
-                    body: body.unwrap_or_else(|| Body { items: Vec::new(), span: span.clone() }),
+                    body: body.unwrap_or_else(|| Body {
+                        items: Vec::new(),
+                        span: span.clone(),
+                    }),
                 })
             }
             Rule::attr => {
@@ -339,13 +419,21 @@ impl Lower<'_> {
                     }
                 }
                 ItemKind::Attr(Attr {
-                    key: key.unwrap_or_else(|| Label { text: String::new(), span: span.clone(), quoted: false }),
+                    key: key.unwrap_or_else(|| Label {
+                        text: String::new(),
+                        span: span.clone(),
+                        quoted: false,
+                    }),
                     value: value.unwrap_or_else(|| error_expr(&span)),
                 })
             }
             _ => {
-                let mut exprs = inner.into_inner().filter(|part| part.as_rule() == Rule::expr);
-                let first = exprs.next().map_or_else(|| error_expr(&span), |pair| self.expr(pair));
+                let mut exprs = inner
+                    .into_inner()
+                    .filter(|part| part.as_rule() == Rule::expr);
+                let first = exprs
+                    .next()
+                    .map_or_else(|| error_expr(&span), |pair| self.expr(pair));
                 let second = exprs.next().map(|pair| self.expr(pair));
                 ItemKind::Expr(first, second)
             }
@@ -354,13 +442,20 @@ impl Lower<'_> {
     }
 
     fn missing_ident(&self, span: &Span) -> Ident {
-        Ident { name: String::new(), span: span.clone() }
+        Ident {
+            name: String::new(),
+            span: span.clone(),
+        }
     }
 
     fn label(&mut self, pair: Pair<'_, Rule>) -> Label {
         let span = self.span(&pair);
         let Some(inner) = pair.into_inner().next() else {
-            return Label { text: String::new(), span, quoted: false };
+            return Label {
+                text: String::new(),
+                span,
+                quoted: false,
+            };
         };
         if inner.as_rule() == Rule::string {
             let expr = self.string(inner);
@@ -374,22 +469,35 @@ impl Lower<'_> {
                     .collect(),
                 _ => String::new(),
             };
-            if matches!(&expr.kind, ExprKind::Str(parts) if parts.iter().any(|part| matches!(part, StrPart::Interp(_)))) {
+            if matches!(&expr.kind, ExprKind::Str(parts) if parts.iter().any(|part| matches!(part, StrPart::Interp(_))))
+            {
                 self.diagnostics.push(
                     Diagnostic::error(Code::INVALID_VALUE, "a label or key cannot be interpolated")
                         .primary(span.clone(), "interpolation not allowed here")
                         .help("write the name literally"),
                 );
             }
-            Label { text, span, quoted: true }
+            Label {
+                text,
+                span,
+                quoted: true,
+            }
         } else {
-            Label { text: inner.as_str().to_string(), span, quoted: false }
+            Label {
+                text: inner.as_str().to_string(),
+                span,
+                quoted: false,
+            }
         }
     }
 
     fn body(&mut self, pair: Pair<'_, Rule>) -> Body {
         let span = self.span(&pair);
-        let items = pair.into_inner().filter(|part| part.as_rule() == Rule::item).map(|part| self.item(part)).collect();
+        let items = pair
+            .into_inner()
+            .filter(|part| part.as_rule() == Rule::item)
+            .map(|part| self.item(part))
+            .collect();
         Body { items, span }
     }
 
@@ -415,7 +523,9 @@ impl Lower<'_> {
             },
             Rule::call => {
                 let mut parts = pair.into_inner();
-                let name = parts.next().map_or_else(|| self.missing_ident(&span), |part| self.ident(&part));
+                let name = parts
+                    .next()
+                    .map_or_else(|| self.missing_ident(&span), |part| self.ident(&part));
                 ExprKind::Call(name, parts.map(|part| self.expr(part)).collect())
             }
             Rule::apply => {
@@ -423,7 +533,12 @@ impl Lower<'_> {
                 let mut body = None;
                 for part in pair.into_inner() {
                     match part.as_rule() {
-                        Rule::path => path = part.into_inner().map(|segment| self.ident(&segment)).collect(),
+                        Rule::path => {
+                            path = part
+                                .into_inner()
+                                .map(|segment| self.ident(&segment))
+                                .collect()
+                        }
                         Rule::body => body = Some(self.body(part)),
                         _ => {}
                     }
@@ -442,9 +557,12 @@ impl Lower<'_> {
         let text = pair.as_str();
         if text.contains('.') {
             self.diagnostics.push(
-                Diagnostic::error(Code::INVALID_NUMBER, format!("`{text}` is not a whole number"))
-                    .primary(span.clone(), "fractions are not allowed")
-                    .help("write a whole number, or a string if this is a version like \"3.12\""),
+                Diagnostic::error(
+                    Code::INVALID_NUMBER,
+                    format!("`{text}` is not a whole number"),
+                )
+                .primary(span.clone(), "fractions are not allowed")
+                .help("write a whole number, or a string if this is a version like \"3.12\""),
             );
             return ExprKind::Error;
         }
@@ -462,7 +580,9 @@ impl Lower<'_> {
 
     fn string(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
-        let Some(inner) = pair.into_inner().next() else { return error_expr(&span) };
+        let Some(inner) = pair.into_inner().next() else {
+            return error_expr(&span);
+        };
         let triple = inner.as_rule() == Rule::triple_string;
         let mut parts: Vec<StrPart> = Vec::new();
         for part in inner.into_inner() {
@@ -492,7 +612,10 @@ impl Lower<'_> {
                     }
                 }
                 Rule::interpolation => {
-                    let expr = part.into_inner().next().map_or_else(|| error_expr(&span), |inner| self.expr(inner));
+                    let expr = part
+                        .into_inner()
+                        .next()
+                        .map_or_else(|| error_expr(&span), |inner| self.expr(inner));
                     parts.push(StrPart::Interp(expr));
                 }
                 _ => {}
@@ -501,7 +624,10 @@ impl Lower<'_> {
         if triple {
             dedent(&mut parts);
         }
-        Expr { kind: ExprKind::Str(parts), span }
+        Expr {
+            kind: ExprKind::Str(parts),
+            span,
+        }
     }
 }
 
@@ -517,13 +643,19 @@ fn push_text(parts: &mut Vec<StrPart>, text: &str) {
 /// indentation common to all non-blank lines.
 fn dedent(parts: &mut [StrPart]) {
     if let Some(StrPart::Text(first)) = parts.first_mut() {
-        if let Some(rest) = first.strip_prefix("\r\n").or_else(|| first.strip_prefix('\n')) {
+        if let Some(rest) = first
+            .strip_prefix("\r\n")
+            .or_else(|| first.strip_prefix('\n'))
+        {
             *first = rest.to_string();
         }
     }
     if let Some(StrPart::Text(last)) = parts.last_mut() {
         if let Some(newline) = last.rfind('\n') {
-            if last[newline + 1..].chars().all(|ch| ch == ' ' || ch == '\t') {
+            if last[newline + 1..]
+                .chars()
+                .all(|ch| ch == ' ' || ch == '\t')
+            {
                 last.truncate(newline + 1);
             }
         }
@@ -548,7 +680,9 @@ fn dedent(parts: &mut [StrPart]) {
             StrPart::Interp(_) => at_line_start = false,
         }
     }
-    let Some(common) = common.filter(|value| *value > 0) else { return };
+    let Some(common) = common.filter(|value| *value > 0) else {
+        return;
+    };
     let mut at_line_start = true;
     for part in parts.iter_mut() {
         match part {
@@ -575,7 +709,10 @@ fn dedent(parts: &mut [StrPart]) {
 }
 
 fn error_expr(span: &Span) -> Expr {
-    Expr { kind: ExprKind::Error, span: span.clone() }
+    Expr {
+        kind: ExprKind::Error,
+        span: span.clone(),
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@ use crate::{format_file, parse_file, scan_comments};
 
 fn parse_ok(text: &str) -> File {
     let (file, diagnostics) = parse_file(FileId(0), text);
-    assert!(diagnostics.is_empty(), "unexpected diagnostics: {diagnostics:#?}");
+    assert!(
+        diagnostics.is_empty(),
+        "unexpected diagnostics: {diagnostics:#?}"
+    );
     file
 }
 
@@ -18,7 +21,9 @@ fn fmt(text: &str) -> String {
 
 #[test]
 fn block_with_attributes() {
-    insta::assert_debug_snapshot!(parse_ok("repo app {\n  name = \"fe-${env}\"\n  branch = \"main\"\n}\n"));
+    insta::assert_debug_snapshot!(parse_ok(
+        "repo app {\n  name = \"fe-${env}\"\n  branch = \"main\"\n}\n"
+    ));
 }
 
 #[test]
@@ -36,7 +41,8 @@ fn declarations_statements_and_values() {
 
 #[test]
 fn triple_quoted_strings_are_dedented() {
-    let file = parse_ok("hook x \"y\" {\n  run \"\"\"\n    cd /srv\n      npm start\n    \"\"\"\n}\n");
+    let file =
+        parse_ok("hook x \"y\" {\n  run \"\"\"\n    cd /srv\n      npm start\n    \"\"\"\n}\n");
     insta::assert_debug_snapshot!(file.items[0]);
 }
 
@@ -54,7 +60,12 @@ fn recovery_reports_errors_in_separate_items_and_keeps_good_ones() {
     let (file, diagnostics) = parse_file(FileId(0), text);
     let codes: Vec<_> = diagnostics.iter().map(|diag| diag.code.number()).collect();
     assert_eq!(codes, ["P1001", "P1001"], "{diagnostics:#?}");
-    let names: Vec<_> = file.items.iter().filter_map(|item| item.as_block()).map(|block| block.labels[0].text.clone()).collect();
+    let names: Vec<_> = file
+        .items
+        .iter()
+        .filter_map(|item| item.as_block())
+        .map(|block| block.labels[0].text.clone())
+        .collect();
     assert_eq!(names, ["b", "d"]);
 }
 
@@ -71,7 +82,10 @@ fn formatter_canonical_layout_keeps_comments() {
     let once = fmt(text);
     insta::assert_snapshot!(once);
     assert_eq!(fmt(&once), once, "formatting is idempotent");
-    assert_eq!(scan_comments(FileId(0), &once).len(), scan_comments(FileId(0), text).len());
+    assert_eq!(
+        scan_comments(FileId(0), &once).len(),
+        scan_comments(FileId(0), text).len()
+    );
 }
 
 #[test]

@@ -1,0 +1,61 @@
+//! `pipec check FILE`: every diagnostic of the program; exit 0 clean, 1 errors, 2 usage/IO.
+
+use std::path::PathBuf;
+
+use termcolor::ColorChoice;
+
+use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+
+/// Arguments of `pipec check`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The `.pipe` file.
+    pub(crate) file: PathBuf,
+    /// Override a `param`: `--var env=prod` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = output::parse_var)]
+    pub(crate) vars: Vec<(String, String)>,
+    /// Output format for diagnostics.
+    #[arg(long, alias = "message-format", value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+    /// Exit with 1 when there are warnings.
+    #[arg(long)]
+    pub(crate) deny_warnings: bool,
+}
+
+/// Checks the file; returns the exit code.
+pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
+    let text = match output::read_root(&args.file) {
+        Ok(text) => text,
+        Err(diagnostic) => {
+            output::print_plain(&diagnostic, args.format, color);
+            return EXIT_USAGE;
+        }
+    };
+    let name = args.file.to_string_lossy().into_owned();
+    let checked = pipec_driver::check(&name, text, &output::DiskLoader, &args.vars);
+    let diagnostics = checked.diagnostics();
+    output::print_diagnostics(&checked.db, diagnostics, args.format, color);
+    let (errors, warnings) = pipec_driver::counts(diagnostics);
+    if args.format != Format::Json {
+        summary(errors, warnings);
+    }
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
+
+pub(crate) fn summary(errors: usize, warnings: usize) {
+    let plural =
+        |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
+    if errors == 0 && warnings == 0 {
+        eprintln!("ok: no problems found");
+    } else {
+        eprintln!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+}

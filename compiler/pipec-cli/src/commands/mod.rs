@@ -1,0 +1,6 @@
+//! One module per verb.
+
+pub(crate) mod check;
+pub(crate) mod completions;
+pub(crate) mod explain;
+pub(crate) mod fmt;

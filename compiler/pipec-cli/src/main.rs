@@ -1,0 +1,48 @@
+//! The `pipec` binary: parses the command line and dispatches to one module per verb. This is
+//! the only crate that prints; library crates return values and diagnostics.
+
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// pipec compiles `.pipe` files into AWS delivery pipelines (CloudFormation, buildspec,
+/// appspec and hook scripts) and deploys them.
+#[derive(Debug, Parser)]
+#[command(name = "pipec", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    /// When to use colors: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
+    pub(crate) color: output::ColorChoice,
+    /// Same as `--color never`.
+    #[arg(long, global = true)]
+    pub(crate) no_color: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Parse, resolve, type-check and lint a file; print diagnostics.
+    Check(commands::check::Args),
+    /// Print files in the canonical layout, or rewrite them in place.
+    Fmt(commands::fmt::Args),
+    /// Print the long description of a diagnostic code (`P2003` or `unresolved-reference`).
+    Explain(commands::explain::Args),
+    /// Print a shell completion script.
+    Completions(commands::completions::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = output::color_choice(cli.color, cli.no_color);
+    let code = match cli.command {
+        Command::Check(args) => commands::check::run(&args, color),
+        Command::Fmt(args) => commands::fmt::run(&args, color),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Completions(args) => commands::completions::run(&args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,319 @@
+//! The driver runs the phases in order: parse the root file, follow its `use`s (stdlib modules
+//! from the binary, files through a caller-supplied loader), detect import cycles, then check
+//! and lower. It does no IO itself: reading files is the loader's job (the CLI and the language
+//! server each bring one), so the whole compiler runs the same in tests, the CLI and an editor.
+#![warn(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use pipec_diagnostics::{Code, Diagnostic, Severity};
+use pipec_sema::{Analysis, SourceModule};
+use pipec_span::{FileId, SourceDb, Span};
+use pipec_syntax::ast::{ExprKind, File, ItemKind};
+
+pub use pipec_sema::{schema, stdlib, Definition, Reference, SymbolIndex};
+
+/// Reads the files a program `use`s.
+pub trait FileLoader {
+    /// The text of `path`, or a one-line reason it cannot be read.
+    ///
+    /// # Errors
+    /// When the file cannot be read.
+    fn load(&self, path: &Path) -> Result<String, String>;
+}
+
+/// A loader that knows no files (for programs without file imports, and tests).
+pub struct NoFiles;
+
+impl FileLoader for NoFiles {
+    fn load(&self, path: &Path) -> Result<String, String> {
+        Err(format!("cannot read {}", path.display()))
+    }
+}
+
+/// The result of checking a program.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every file read, the root first.
+    pub db: SourceDb,
+    /// The root file.
+    pub root: FileId,
+    /// Parsed files (root, imported files, stdlib modules).
+    pub files: Vec<(FileId, File)>,
+    /// The checked program, declarations and references.
+    pub analysis: Analysis,
+    /// True when any file had a syntax error.
+    pub syntax_errors: bool,
+}
+
+impl Checked {
+    /// All diagnostics.
+    #[must_use]
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.analysis.diagnostics
+    }
+
+    /// True when there is an error (not only warnings).
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        self.analysis.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Checks the program whose root file is `name` with text `text`.
+#[must_use]
+pub fn check(
+    name: &str,
+    text: String,
+    loader: &dyn FileLoader,
+    vars: &[(String, String)],
+) -> Checked {
+    let mut db = SourceDb::new();
+    let root = db.add(name, text);
+    check_db(db, root, loader, vars)
+}
+
+/// Checks the program rooted at `root` of `db` (other files are added as they are used).
+#[must_use]
+pub fn check_db(
+    mut db: SourceDb,
+    root: FileId,
+    loader: &dyn FileLoader,
+    vars: &[(String, String)],
+) -> Checked {
+    let mut diagnostics = Vec::new();
+    let mut files: Vec<(FileId, File)> = Vec::new();
+    let mut modules: Vec<(FileId, Option<String>, bool)> = Vec::new();
+    let mut loaded: BTreeMap<String, FileId> = BTreeMap::new();
+    let mut syntax_errors = false;
+    // Depth-first over `use` edges; `stack` holds the files being loaded, for cycle detection.
+    let mut stack: Vec<FileId> = Vec::new();
+    load_module(
+        &mut Loading {
+            db: &mut db,
+            loader,
+            diagnostics: &mut diagnostics,
+            files: &mut files,
+            modules: &mut modules,
+            loaded: &mut loaded,
+            syntax_errors: &mut syntax_errors,
+            stack: &mut stack,
+        },
+        root,
+        None,
+        false,
+    );
+    let mut source_modules = Vec::new();
+    for (file, namespace, is_stdlib) in &modules {
+        if let Some(position) = files.iter().position(|(id, _)| id == file) {
+            let ast = files[position].1.clone();
+            source_modules.push(SourceModule {
+                file: *file,
+                ast,
+                namespace: namespace.clone(),
+                is_stdlib: *is_stdlib,
+            });
+        }
+    }
+    // The root must come first.
+    source_modules.sort_by_key(|module| module.file != root);
+    let mut analysis = pipec_sema::analyze(&db, &source_modules, vars);
+    if syntax_errors {
+        // Names declared in the unparsable part are unknown: do not report them as missing.
+        analysis.diagnostics.retain(|diag| {
+            diag.code != Code::UNRESOLVED_REFERENCE && diag.code != Code::UNKNOWN_PRESET
+        });
+    }
+    diagnostics.append(&mut analysis.diagnostics);
+    pipec_diagnostics::sort(&mut diagnostics);
+    analysis.diagnostics = diagnostics;
+    Checked {
+        db,
+        root,
+        files,
+        analysis,
+        syntax_errors,
+    }
+}
+
+struct Loading<'l> {
+    db: &'l mut SourceDb,
+    loader: &'l dyn FileLoader,
+    diagnostics: &'l mut Vec<Diagnostic>,
+    files: &'l mut Vec<(FileId, File)>,
+    modules: &'l mut Vec<(FileId, Option<String>, bool)>,
+    loaded: &'l mut BTreeMap<String, FileId>,
+    syntax_errors: &'l mut bool,
+    stack: &'l mut Vec<FileId>,
+}
+
+fn load_module(state: &mut Loading<'_>, file: FileId, namespace: Option<String>, is_stdlib: bool) {
+    let (ast, mut parse_diagnostics) = pipec_syntax::parse_file(file, state.db.text(file));
+    if parse_diagnostics
+        .iter()
+        .any(|diag| diag.code == Code::SYNTAX_ERROR || diag.code == Code::NESTING_TOO_DEEP)
+    {
+        *state.syntax_errors = true;
+    }
+    state.diagnostics.append(&mut parse_diagnostics);
+    state.loaded.insert(state.db.name(file).to_string(), file);
+    state.modules.push((file, namespace, is_stdlib));
+    state.stack.push(file);
+    let uses: Vec<(String, Span, Option<String>, bool)> = ast
+        .items
+        .iter()
+        .filter_map(|item| match &item.kind {
+            ItemKind::Statement(statement) if statement.keyword.name == "use" => {
+                let alias = statement
+                    .clauses
+                    .iter()
+                    .find(|clause| clause.keyword.name == "as")
+                    .and_then(|clause| clause.value.as_path())
+                    .and_then(|path| path.first())
+                    .map(|ident| ident.name.clone());
+                match &statement.argument.kind {
+                    ExprKind::Path(path) => {
+                        let joined = path
+                            .iter()
+                            .map(|segment| segment.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(".");
+                        Some((joined, statement.argument.span.clone(), alias, true))
+                    }
+                    _ => match statement.argument.as_plain_str() {
+                        Some(text) => Some((text, statement.argument.span.clone(), alias, false)),
+                        None => {
+                            state.diagnostics.push(
+                                Diagnostic::error(
+                                    Code::TYPE_MISMATCH,
+                                    "`use` takes a module name or a file path in quotes",
+                                )
+                                .primary(
+                                    statement.argument.span.clone(),
+                                    "expected `std.…` or \"./file.pipe\"",
+                                )
+                                .help("write `use std.hooks.node` or `use \"./common.pipe\"`"),
+                            );
+                            None
+                        }
+                    },
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    state.files.push((file, ast));
+    for (target, span, alias, is_module) in uses {
+        if is_module {
+            let Some(text) = pipec_sema::stdlib::module(&target) else {
+                let names: Vec<&str> = pipec_sema::stdlib::MODULES
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect();
+                let mut diag =
+                    Diagnostic::error(Code::UNKNOWN_MODULE, format!("no stdlib module `{target}`"))
+                        .primary(span.clone(), "unknown module");
+                diag = match pipec_diagnostics::did_you_mean(&target, names.iter().copied()) {
+                    Some(best) => diag.help(format!("did you mean `{best}`?")).fix(
+                        format!("replace with `{best}`"),
+                        span,
+                        best,
+                    ),
+                    None => diag.help(format!("modules: {}", names.join(", "))),
+                };
+                state.diagnostics.push(diag);
+                continue;
+            };
+            let name = pipec_sema::stdlib::file_name(&target);
+            if state.loaded.contains_key(&name) {
+                continue;
+            }
+            let namespace = alias.or_else(|| target.rsplit('.').next().map(str::to_string));
+            let id = state.db.add(name, text);
+            load_module(state, id, namespace, true);
+            continue;
+        }
+        let from = PathBuf::from(state.db.name(file));
+        let path = normalize(&from.parent().unwrap_or(Path::new("")).join(&target));
+        let key = path.to_string_lossy().into_owned();
+        if let Some(existing) = state.loaded.get(&key).copied() {
+            if state.stack.contains(&existing) {
+                let chain: Vec<String> = state
+                    .stack
+                    .iter()
+                    .skip_while(|id| **id != existing)
+                    .map(|id| state.db.name(*id).to_string())
+                    .collect();
+                state.diagnostics.push(
+                    Diagnostic::error(Code::IMPORT_CYCLE, format!("`{target}` is already being loaded: the files use each other in a cycle"))
+                        .primary(span, "closes the cycle")
+                        .note(format!("Cycle: {} -> {key}", chain.join(" -> ")))
+                        .help("move what the files share into a file that none of them needs"),
+                );
+            }
+            continue;
+        }
+        match state.loader.load(&path) {
+            Ok(text) => {
+                let namespace = alias.or_else(|| {
+                    path.file_stem()
+                        .map(|stem| stem.to_string_lossy().into_owned())
+                });
+                let id = state.db.add(key, text);
+                load_module(state, id, namespace, false);
+            }
+            Err(reason) => state.diagnostics.push(
+                Diagnostic::error(Code::FILE_NOT_FOUND, format!("cannot read `{target}`"))
+                    .primary(span, reason)
+                    .help("paths in `use` are relative to the file that contains the `use`"),
+            ),
+        }
+    }
+    state.stack.pop();
+}
+
+/// Removes `.` and resolves `..` lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Counts of each severity, for summaries.
+#[must_use]
+pub fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let errors = diagnostics.iter().filter(|diag| diag.is_error()).count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|diag| diag.severity == Severity::Warning)
+        .count();
+    (errors, warnings)
+}
+
+/// Formats `text`; `None` when it does not parse (formatting never guesses).
+#[must_use]
+pub fn format(text: &str) -> Option<String> {
+    let (file, diagnostics) = pipec_syntax::parse_file(FileId(0), text);
+    if diagnostics
+        .iter()
+        .any(|diag| diag.code == Code::SYNTAX_ERROR || diag.code == Code::NESTING_TOO_DEEP)
+    {
+        return None;
+    }
+    Some(pipec_syntax::format_file(
+        text,
+        &file,
+        &pipec_syntax::scan_comments(FileId(0), text),
+    ))
+}

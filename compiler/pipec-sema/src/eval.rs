@@ -1,0 +1,875 @@
+//! Evaluation of values: references, `param`/`let` values (with cycle detection), string
+//! interpolation, function calls, and the typed readers the lowering uses (`want_str`, …),
+//! which report type mismatches once and return `None` so that nothing cascades.
+
+use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
+use pipec_ir::{AttrRef, Kind, ManagedPolicy, TextPart};
+use pipec_span::Span;
+use pipec_syntax::ast::{Expr, ExprKind, Ident, ItemKind, StrPart};
+
+use crate::check::{Checker, GlobalState, ScopeId};
+use crate::schema;
+
+/// An evaluated value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Value {
+    Str(String),
+    /// A string with parts known only after deployment.
+    Text(Vec<TextPart>),
+    Int(i64),
+    Bool(bool),
+    List(Vec<(Value, Span)>),
+    Map(Vec<(String, Span, Value, Span)>),
+    /// `repo.app`.
+    Block(Kind, String),
+    /// `repo.app.arn`.
+    Attr(AttrRef),
+    /// A name that is not a declaration: an enumeration value (`one_at_a_time`) or a
+    /// namespaced constant (`service.ec2`).
+    Symbol(Vec<String>),
+    /// `aws_policy("…")`.
+    Managed(String),
+    /// `ssm("…")`.
+    Ssm(String),
+    /// `secret("…")`.
+    Secret(String),
+    /// A failure already reported.
+    Error,
+}
+
+impl Value {
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Value::Str(_) | Value::Text(_) => "a string".into(),
+            Value::Int(_) => "a number".into(),
+            Value::Bool(_) => "a boolean".into(),
+            Value::List(_) => "a list".into(),
+            Value::Map(_) => "a map".into(),
+            Value::Block(kind, _) => kind.article().into(),
+            Value::Attr(_) => "a resource attribute".into(),
+            Value::Symbol(path) => format!("the name `{}`", path.join(".")),
+            Value::Managed(_) => "a managed policy".into(),
+            Value::Ssm(_) => "an SSM parameter".into(),
+            Value::Secret(_) => "a secret".into(),
+            Value::Error => "an invalid value".into(),
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// Evaluates `expr` in `scope`.
+    pub(crate) fn eval(&mut self, expr: &Expr, scope: ScopeId) -> Value {
+        match &expr.kind {
+            ExprKind::Str(parts) => self.eval_string(parts, scope, false),
+            ExprKind::Int(value) => Value::Int(*value),
+            ExprKind::Bool(value) => Value::Bool(*value),
+            ExprKind::List(elements) => Value::List(
+                elements
+                    .iter()
+                    .map(|element| (self.eval(element, scope), element.span.clone()))
+                    .collect(),
+            ),
+            ExprKind::Object(body) => {
+                let mut entries: Vec<(String, Span, Value, Span)> = Vec::new();
+                for item in &body.items {
+                    if let ItemKind::Attr(attr) = &item.kind {
+                        if let Some(first) = entries.iter().find(|entry| entry.0 == attr.key.text) {
+                            let first_span = first.1.clone();
+                            self.report(
+                                Diagnostic::error(
+                                    Code::DUPLICATE_ATTRIBUTE,
+                                    format!("key `{}` appears twice", attr.key.text),
+                                )
+                                .primary(attr.key.span.clone(), "again here")
+                                .secondary(first_span, "first here")
+                                .help("remove one of them"),
+                            );
+                            continue;
+                        }
+                        let value = self.eval(&attr.value, scope);
+                        entries.push((
+                            attr.key.text.clone(),
+                            attr.key.span.clone(),
+                            value,
+                            attr.value.span.clone(),
+                        ));
+                    } else {
+                        self.report(
+                            Diagnostic::error(
+                                Code::UNEXPECTED_ITEM,
+                                "a map holds only `key = value` entries",
+                            )
+                            .primary(item.span.clone(), "not a `key = value` entry")
+                            .help("write `{ key = \"value\", other = 1 }`"),
+                        );
+                    }
+                }
+                Value::Map(entries)
+            }
+            ExprKind::Path(path) => self.eval_path(path, &expr.span, scope),
+            ExprKind::Call(name, arguments) => self.eval_call(name, arguments, &expr.span, scope),
+            ExprKind::Apply(path, _) => {
+                let joined = path
+                    .iter()
+                    .map(|segment| segment.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                self.report(
+                    Diagnostic::error(Code::TYPE_MISMATCH, format!("`{joined} {{ … }}` is not a value here"))
+                        .primary(expr.span.clone(), "unexpected body")
+                        .help("a body after a name is only used for `target = ec2 { … }` and preset applications"),
+                );
+                Value::Error
+            }
+            ExprKind::Error => Value::Error,
+        }
+    }
+
+    /// Evaluates a string; with `quote`, interpolated values are shell-quoted (for `run`).
+    pub(crate) fn eval_string(&mut self, parts: &[StrPart], scope: ScopeId, quote: bool) -> Value {
+        let mut out: Vec<TextPart> = Vec::new();
+        let mut failed = false;
+        for part in parts {
+            match part {
+                StrPart::Text(text) => push_literal(&mut out, text),
+                StrPart::Interp(expr) => {
+                    let value = self.eval(expr, scope);
+                    let text = match value {
+                        Value::Str(text) => Some(text),
+                        Value::Int(number) => Some(number.to_string()),
+                        Value::Bool(flag) => Some(flag.to_string()),
+                        Value::Attr(attr) if !quote => {
+                            out.push(TextPart::Attr(attr));
+                            None
+                        }
+                        Value::Error => {
+                            failed = true;
+                            None
+                        }
+                        Value::Symbol(path) => {
+                            self.unresolved_symbol(&expr.span, &path, "a string");
+                            failed = true;
+                            None
+                        }
+                        other => {
+                            let hint = match &other {
+                                Value::Block(kind, name) => format!("interpolate an attribute, for example `${{{}.{name}.{}}}`", kind.keyword(), default_export(*kind)),
+                                Value::Attr(_) => "values known only after deployment cannot be used in commands; pass them as build variables".to_string(),
+                                _ => "only strings, numbers and booleans can be interpolated".to_string(),
+                            };
+                            self.report(
+                                Diagnostic::error(
+                                    Code::TYPE_MISMATCH,
+                                    format!("cannot interpolate {}", other.describe()),
+                                )
+                                .primary(expr.span.clone(), "not a string")
+                                .help(hint),
+                            );
+                            failed = true;
+                            None
+                        }
+                    };
+                    if let Some(text) = text {
+                        let text = if quote {
+                            pipec_ir::shell::quote(&text)
+                        } else {
+                            text
+                        };
+                        push_literal(&mut out, &text);
+                    }
+                }
+            }
+        }
+        if failed {
+            return Value::Error;
+        }
+        match out.as_slice() {
+            [] => Value::Str(String::new()),
+            [TextPart::Literal(text)] => Value::Str(text.clone()),
+            _ => Value::Text(out),
+        }
+    }
+
+    fn eval_path(&mut self, path: &[Ident], span: &Span, scope: ScopeId) -> Value {
+        let Some(first) = path.first() else {
+            return Value::Error;
+        };
+        if let Some(kind) = Kind::from_keyword(&first.name) {
+            let Some(name) = path.get(1) else {
+                self.report(
+                    Diagnostic::error(
+                        Code::UNRESOLVED_REFERENCE,
+                        format!("`{}` needs a name", first.name),
+                    )
+                    .primary(span.clone(), "incomplete reference")
+                    .help(format!("write `{}.NAME`", first.name)),
+                );
+                return Value::Error;
+            };
+            let Some(target) = self.blocks.get(&(kind, name.name.clone())) else {
+                let candidates: Vec<String> = self
+                    .blocks
+                    .keys()
+                    .filter(|(other, _)| *other == kind)
+                    .map(|(_, name)| name.clone())
+                    .collect();
+                let mut diag = Diagnostic::error(
+                    Code::UNRESOLVED_REFERENCE,
+                    format!("no {} named `{}`", kind.keyword(), name.name),
+                )
+                .primary(name.span.clone(), "not declared");
+                if let Some(best) = did_you_mean(&name.name, candidates.iter().map(String::as_str))
+                {
+                    diag = diag
+                        .help(format!("did you mean `{}.{best}`?", kind.keyword()))
+                        .fix(format!("replace with `{best}`"), name.span.clone(), best);
+                } else if candidates.is_empty() {
+                    diag = diag.help(format!(
+                        "declare it: `{} {} {{ … }}`",
+                        kind.keyword(),
+                        name.name
+                    ));
+                } else {
+                    diag = diag.help(format!(
+                        "declared: {}",
+                        candidates
+                            .iter()
+                            .map(|name| format!("{}.{name}", kind.keyword()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                self.report(diag);
+                return Value::Error;
+            };
+            let definition = target.definition;
+            let path_span = first.span.to(&path[path.len() - 1].span);
+            self.reference(name.span.clone(), path_span, definition);
+            return match path.get(2) {
+                None => Value::Block(kind, name.name.clone()),
+                Some(attr) => {
+                    let exports =
+                        schema::top_level(kind.keyword()).map_or(&[][..], |spec| spec.exports);
+                    if path.len() > 3 || !exports.iter().any(|(export, _)| *export == attr.name) {
+                        let names: Vec<&str> = exports.iter().map(|(export, _)| *export).collect();
+                        let mut diag = Diagnostic::error(
+                            Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
+                            format!("{} has no attribute `{}`", kind.article(), attr.name),
+                        )
+                        .primary(attr.span.clone(), "not exported");
+                        if let Some(best) = did_you_mean(&attr.name, names.iter().copied()) {
+                            diag = diag.help(format!("did you mean `{best}`?")).fix(
+                                format!("replace with `{best}`"),
+                                attr.span.clone(),
+                                best,
+                            );
+                        } else {
+                            diag = diag.help(format!(
+                                "{} exports {}",
+                                kind.article(),
+                                names.join(", ")
+                            ));
+                        }
+                        self.report(diag);
+                        return Value::Error;
+                    }
+                    Value::Attr(AttrRef {
+                        kind,
+                        name: name.name.clone(),
+                        attr: attr.name.clone(),
+                    })
+                }
+            };
+        }
+        if path.len() == 1 {
+            if let Some(value) = self
+                .scopes
+                .get(scope)
+                .and_then(|locals| locals.get(&first.name))
+            {
+                return value.clone();
+            }
+            if self.globals.contains_key(&first.name) {
+                return self.eval_global(&first.name, &first.span);
+            }
+        }
+        Value::Symbol(path.iter().map(|segment| segment.name.clone()).collect())
+    }
+
+    fn eval_global(&mut self, name: &str, use_span: &Span) -> Value {
+        let Some(global) = self.globals.get_mut(name) else {
+            return Value::Error;
+        };
+        let definition = global.definition;
+        let decl_span = global.decl.labels[0].span.clone();
+        match &global.state {
+            GlobalState::Done(value) => {
+                let value = value.clone();
+                self.reference(use_span.clone(), use_span.clone(), definition);
+                value
+            }
+            GlobalState::InProgress => {
+                self.report(
+                    Diagnostic::error(Code::VALUE_CYCLE, format!("`{name}` depends on itself"))
+                        .primary(use_span.clone(), "used here while being computed")
+                        .secondary(decl_span, "declared here")
+                        .help("break the cycle: write one of the values without referring back"),
+                );
+                Value::Error
+            }
+            GlobalState::Pending => {
+                global.state = GlobalState::InProgress;
+                let decl = global.decl;
+                let is_param = global.is_param;
+                let override_value = global.override_value.clone();
+                let value = if let Some(text) = override_value {
+                    override_to_value(&text, crate::check::required_type(&decl.value))
+                } else if let (true, Some(ty)) =
+                    (is_param, crate::check::required_type(&decl.value))
+                {
+                    self.report(
+                        Diagnostic::error(
+                            Code::MISSING_ATTRIBUTE,
+                            format!("parameter `{name}` has no value"),
+                        )
+                        .primary(decl_span.clone(), format!("needs {ty}"))
+                        .help(format!(
+                            "pass `--var {name}=VALUE`, or give it a default: `param {name} = …`"
+                        )),
+                    );
+                    Value::Error
+                } else {
+                    self.eval(&decl.value, 0)
+                };
+                if let Some(global) = self.globals.get_mut(name) {
+                    global.state = GlobalState::Done(value.clone());
+                }
+                self.reference(use_span.clone(), use_span.clone(), definition);
+                value
+            }
+        }
+    }
+
+    /// Evaluates every global once, so that unused ones are still checked.
+    pub(crate) fn eval_all_globals(&mut self) {
+        let names: Vec<(String, Span)> = self
+            .globals
+            .iter()
+            .map(|(name, global)| (name.clone(), global.decl.labels[0].span.clone()))
+            .collect();
+        for (name, span) in names {
+            if matches!(
+                self.globals.get(&name).map(|global| &global.state),
+                Some(GlobalState::Pending)
+            ) {
+                self.eval_global(&name, &span);
+                // Evaluating for its own sake is not a reference.
+                self.index.references.pop();
+            }
+        }
+    }
+
+    pub(crate) fn global_value(&mut self, name: &str) -> Option<Value> {
+        match self.globals.get(name).map(|global| &global.state) {
+            Some(GlobalState::Done(value)) => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    fn eval_call(
+        &mut self,
+        name: &Ident,
+        arguments: &[Expr],
+        span: &Span,
+        scope: ScopeId,
+    ) -> Value {
+        let Some((_, signature, _)) = schema::FUNCTIONS
+            .iter()
+            .find(|(function, _, _)| *function == name.name)
+        else {
+            let mut diag = Diagnostic::error(
+                Code::UNKNOWN_FUNCTION,
+                format!("unknown function `{}`", name.name),
+            )
+            .primary(name.span.clone(), "not a function");
+            if let Some(best) = did_you_mean(
+                &name.name,
+                schema::FUNCTIONS.iter().map(|(function, _, _)| *function),
+            ) {
+                diag = diag.help(format!("did you mean `{best}`?")).fix(
+                    format!("replace with `{best}`"),
+                    name.span.clone(),
+                    best,
+                );
+            } else {
+                diag = diag.help(format!(
+                    "functions: {}",
+                    schema::FUNCTIONS
+                        .iter()
+                        .map(|(function, _, _)| *function)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            self.report(diag);
+            return Value::Error;
+        };
+        let values: Vec<(Value, Span)> = arguments
+            .iter()
+            .map(|argument| (self.eval(argument, scope), argument.span.clone()))
+            .collect();
+        if values.iter().any(|(value, _)| *value == Value::Error) {
+            return Value::Error;
+        }
+        let arity = if name.name == "join" { 2 } else { 1 };
+        if values.len() != arity {
+            self.report(
+                Diagnostic::error(
+                    Code::WRONG_ARGUMENTS,
+                    format!(
+                        "`{}` takes {arity} argument{}, found {}",
+                        name.name,
+                        if arity == 1 { "" } else { "s" },
+                        values.len()
+                    ),
+                )
+                .primary(span.clone(), "wrong number of arguments")
+                .help(format!("call it as `{signature}`")),
+            );
+            return Value::Error;
+        }
+        let text_argument = |checker: &mut Self, index: usize| -> Option<String> {
+            match &values[index] {
+                (Value::Str(text), _) => Some(text.clone()),
+                (other, span) => {
+                    checker.report(
+                        Diagnostic::error(
+                            Code::WRONG_ARGUMENTS,
+                            format!(
+                                "`{}` expects a string, found {}",
+                                name.name,
+                                other.describe()
+                            ),
+                        )
+                        .primary(span.clone(), "expected a string")
+                        .help(format!("call it as `{signature}`")),
+                    );
+                    None
+                }
+            }
+        };
+        match name.name.as_str() {
+            "aws_policy" => text_argument(self, 0).map_or(Value::Error, |text| Value::Managed(text.trim_start_matches("arn:aws:iam::aws:policy/").to_string())),
+            "ssm" => text_argument(self, 0).map_or(Value::Error, Value::Ssm),
+            "secret" => text_argument(self, 0).map_or(Value::Error, Value::Secret),
+            "lower" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_lowercase())),
+            "upper" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_uppercase())),
+            "ssm_ami" => match text_argument(self, 0).as_deref() {
+                Some("amazon_linux") => Value::Str("{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}".into()),
+                Some("ubuntu") => Value::Str("{{resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id}}".into()),
+                Some(other) => {
+                    self.report(
+                        Diagnostic::error(Code::INVALID_VALUE, format!("no AMI alias `{other}`"))
+                            .primary(values[0].1.clone(), "unknown OS")
+                            .help("use \"amazon_linux\" or \"ubuntu\""),
+                    );
+                    Value::Error
+                }
+                None => Value::Error,
+            },
+            "join" => {
+                let Some(separator) = text_argument(self, 0) else { return Value::Error };
+                match &values[1] {
+                    (Value::List(items), _) => {
+                        let mut parts = Vec::new();
+                        for (item, item_span) in items {
+                            match item {
+                                Value::Str(text) => parts.push(text.clone()),
+                                Value::Int(number) => parts.push(number.to_string()),
+                                other => {
+                                    self.report(
+                                        Diagnostic::error(Code::WRONG_ARGUMENTS, format!("`join` joins strings, found {}", other.describe()))
+                                            .primary(item_span.clone(), "not a string")
+                                            .help("join only strings and numbers"),
+                                    );
+                                    return Value::Error;
+                                }
+                            }
+                        }
+                        Value::Str(parts.join(&separator))
+                    }
+                    (other, other_span) => {
+                        self.report(
+                            Diagnostic::error(Code::WRONG_ARGUMENTS, format!("`join` expects a list, found {}", other.describe()))
+                                .primary(other_span.clone(), "expected a list")
+                                .help(format!("call it as `{signature}`")),
+                        );
+                        Value::Error
+                    }
+                }
+            }
+            _ => Value::Error,
+        }
+    }
+
+    // ------------------------------------------------------------------ typed readers
+
+    pub(crate) fn mismatch(&mut self, span: &Span, expected: &str, found: &Value, help: &str) {
+        if *found == Value::Error {
+            return;
+        }
+        if let Value::Symbol(path) = found {
+            self.unresolved_symbol(span, path, expected);
+            return;
+        }
+        self.report(
+            Diagnostic::error(
+                Code::TYPE_MISMATCH,
+                format!("expected {expected}, found {}", found.describe()),
+            )
+            .primary(span.clone(), format!("expected {expected}"))
+            .help(help.to_string()),
+        );
+    }
+
+    fn unresolved_symbol(&mut self, span: &Span, path: &[String], expected: &str) {
+        let joined = path.join(".");
+        let mut candidates: Vec<String> = self.globals.keys().cloned().collect();
+        candidates.extend(
+            self.blocks
+                .keys()
+                .map(|(kind, name)| format!("{}.{name}", kind.keyword())),
+        );
+        let mut diag = Diagnostic::error(
+            Code::UNRESOLVED_REFERENCE,
+            format!("`{joined}` is not defined"),
+        )
+        .primary(span.clone(), "not defined");
+        if let Some(best) = did_you_mean(&joined, candidates.iter().map(String::as_str)) {
+            diag = diag.help(format!("did you mean `{best}`?")).fix(
+                format!("replace with `{best}`"),
+                span.clone(),
+                best,
+            );
+        } else if expected.contains("string") {
+            diag = diag.help(format!("strings are written in quotes: \"{joined}\""));
+        } else {
+            diag = diag.help(format!("expected {expected}"));
+        }
+        self.report(diag);
+    }
+
+    /// A string known at compile time.
+    pub(crate) fn want_str(&mut self, expr: &Expr, scope: ScopeId) -> Option<String> {
+        let value = self.eval(expr, scope);
+        self.value_str(&value, &expr.span)
+    }
+
+    pub(crate) fn value_str(&mut self, value: &Value, span: &Span) -> Option<String> {
+        match value {
+            Value::Str(text) => Some(text.clone()),
+            Value::Text(_) | Value::Attr(_) => {
+                self.report(
+                    Diagnostic::error(Code::TYPE_MISMATCH, "this value must be known before deployment")
+                        .primary(span.clone(), "depends on a deployed resource")
+                        .help("use a literal, a `param` or a `let` here; resource attributes are only allowed in outputs and policies"),
+                );
+                None
+            }
+            other => {
+                self.mismatch(span, "a string", other, "write the value in quotes");
+                None
+            }
+        }
+    }
+
+    /// A whole number in `min..=max`.
+    pub(crate) fn want_int(
+        &mut self,
+        expr: &Expr,
+        scope: ScopeId,
+        min: i64,
+        max: i64,
+        what: &str,
+    ) -> Option<i64> {
+        let value = self.eval(expr, scope);
+        let number = match value {
+            Value::Int(number) => number,
+            Value::Str(ref text) => match text.parse::<i64>() {
+                Ok(number) => number,
+                Err(_) => {
+                    self.mismatch(
+                        &expr.span,
+                        "a number",
+                        &value,
+                        "write a whole number without quotes",
+                    );
+                    return None;
+                }
+            },
+            other => {
+                self.mismatch(&expr.span, "a number", &other, "write a whole number");
+                return None;
+            }
+        };
+        if number < min || number > max {
+            let code = if what.contains("timeout") && what.contains("hook") {
+                Code::HOOK_TIMEOUT
+            } else {
+                Code::INVALID_VALUE
+            };
+            self.report(
+                Diagnostic::error(
+                    code,
+                    format!("{what} must be between {min} and {max}, found {number}"),
+                )
+                .primary(expr.span.clone(), "out of range")
+                .help(format!("use a value from {min} to {max}")),
+            );
+            return None;
+        }
+        Some(number)
+    }
+
+    pub(crate) fn want_bool(&mut self, expr: &Expr, scope: ScopeId) -> Option<bool> {
+        match self.eval(expr, scope) {
+            Value::Bool(flag) => Some(flag),
+            other => {
+                self.mismatch(
+                    &expr.span,
+                    "true or false",
+                    &other,
+                    "write `true` or `false`",
+                );
+                None
+            }
+        }
+    }
+
+    /// One of `choices` (pipe name → AWS name), written as a bare name or a string.
+    pub(crate) fn want_enum(
+        &mut self,
+        expr: &Expr,
+        scope: ScopeId,
+        choices: &[(&str, &'static str)],
+        what: &str,
+    ) -> Option<&'static str> {
+        let value = self.eval(expr, scope);
+        let written = match &value {
+            Value::Symbol(path) if path.len() == 1 => path[0].clone(),
+            Value::Str(text) => text.clone(),
+            Value::Error => return None,
+            other => {
+                let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+                self.mismatch(
+                    &expr.span,
+                    &format!("one of {}", names.join(", ")),
+                    other,
+                    "write one of the listed names",
+                );
+                return None;
+            }
+        };
+        if let Some((_, aws)) = choices
+            .iter()
+            .find(|(name, aws)| *name == written || aws.eq_ignore_ascii_case(&written))
+        {
+            return Some(aws);
+        }
+        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        let mut diag = Diagnostic::error(
+            Code::INVALID_VALUE,
+            format!("`{written}` is not a valid {what}"),
+        )
+        .primary(expr.span.clone(), "not allowed");
+        if let Some(best) = did_you_mean(&written, names.iter().copied()) {
+            diag = diag
+                .help(format!(
+                    "did you mean `{best}`? ({} are allowed)",
+                    names.join(", ")
+                ))
+                .fix(format!("replace with `{best}`"), expr.span.clone(), best);
+        } else {
+            diag = diag.help(format!("use one of {}", names.join(", ")));
+        }
+        self.report(diag);
+        None
+    }
+
+    /// A reference to a block of `kind`.
+    pub(crate) fn want_ref(&mut self, expr: &Expr, scope: ScopeId, kind: Kind) -> Option<String> {
+        let value = self.eval(expr, scope);
+        self.value_ref(&value, &expr.span, kind)
+    }
+
+    pub(crate) fn value_ref(&mut self, value: &Value, span: &Span, kind: Kind) -> Option<String> {
+        match value {
+            Value::Block(found, name) if *found == kind => Some(name.clone()),
+            Value::Block(found, name) => {
+                let target_span = self
+                    .blocks
+                    .get(&(*found, name.clone()))
+                    .map(|decl| decl.name_span.clone());
+                let mut diag = Diagnostic::error(
+                    Code::WRONG_REFERENCE_KIND,
+                    format!("expected {}, found {}", kind.article(), found.article()),
+                )
+                .primary(span.clone(), format!("this is {}", found.article()));
+                if let Some(target_span) = target_span {
+                    diag = diag.secondary(
+                        target_span,
+                        format!("{} {name} declared here", found.keyword()),
+                    );
+                }
+                let candidates: Vec<String> = self
+                    .blocks
+                    .keys()
+                    .filter(|(other, _)| *other == kind)
+                    .map(|(_, name)| format!("{}.{name}", kind.keyword()))
+                    .collect();
+                diag = match candidates.first() {
+                    Some(first) if candidates.len() == 1 => diag.help(format!(
+                        "refer to {}, for example `{first}`",
+                        kind.article()
+                    )),
+                    _ => diag.help(format!(
+                        "refer to {} with `{}.NAME`",
+                        kind.article(),
+                        kind.keyword()
+                    )),
+                };
+                self.report(diag);
+                None
+            }
+            Value::Str(text) => {
+                self.report(
+                    Diagnostic::error(
+                        Code::TYPE_MISMATCH,
+                        format!("expected a reference to {}, found a string", kind.article()),
+                    )
+                    .primary(span.clone(), "a string")
+                    .help(format!(
+                        "refer to the block without quotes: `{}.{}`",
+                        kind.keyword(),
+                        crate::check::sanitize_ident(text)
+                    )),
+                );
+                None
+            }
+            other => {
+                self.mismatch(
+                    span,
+                    &format!("a reference to {}", kind.article()),
+                    other,
+                    &format!("write `{}.NAME`", kind.keyword()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A list; each element is returned with its span.
+    pub(crate) fn want_list(&mut self, expr: &Expr, scope: ScopeId) -> Option<Vec<(Value, Span)>> {
+        match self.eval(expr, scope) {
+            Value::List(items) => Some(items),
+            other => {
+                self.mismatch(
+                    &expr.span,
+                    "a list",
+                    &other,
+                    "write a list in brackets: [a, b]",
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn want_str_list(
+        &mut self,
+        expr: &Expr,
+        scope: ScopeId,
+    ) -> Option<Vec<(String, Span)>> {
+        let items = self.want_list(expr, scope)?;
+        let mut out = Vec::new();
+        for (value, span) in items {
+            if let Some(text) = self.value_str(&value, &span) {
+                out.push((text, span));
+            }
+        }
+        Some(out)
+    }
+
+    /// A map; values are returned evaluated.
+    pub(crate) fn want_map(
+        &mut self,
+        expr: &Expr,
+        scope: ScopeId,
+    ) -> Option<Vec<(String, Span, Value, Span)>> {
+        match self.eval(expr, scope) {
+            Value::Map(entries) => Some(entries),
+            other => {
+                self.mismatch(
+                    &expr.span,
+                    "a map",
+                    &other,
+                    "write a map in braces: { key = \"value\" }",
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn managed_policy(&mut self, value: &Value, span: &Span) -> Option<ManagedPolicy> {
+        match value {
+            Value::Managed(name) => Some(ManagedPolicy::Aws(name.clone())),
+            Value::Block(Kind::Policy, name) => Some(ManagedPolicy::Declared(name.clone())),
+            other => {
+                let other = other.clone();
+                if let Value::Block(..) = other {
+                    self.value_ref(&other, span, Kind::Policy);
+                } else {
+                    self.mismatch(span, "a policy", &other, "refer to `policy.NAME` or an AWS managed policy with `aws_policy(\"Name\")`");
+                }
+                None
+            }
+        }
+    }
+}
+
+fn push_literal(out: &mut Vec<TextPart>, text: &str) {
+    if let Some(TextPart::Literal(last)) = out.last_mut() {
+        last.push_str(text);
+    } else {
+        out.push(TextPart::Literal(text.to_string()));
+    }
+}
+
+fn override_to_value(text: &str, ty: Option<&str>) -> Value {
+    match ty {
+        Some("a number") => text
+            .parse::<i64>()
+            .map_or_else(|_| Value::Str(text.to_string()), Value::Int),
+        Some("true or false") => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::Str(text.to_string()),
+        },
+        _ => Value::Str(text.to_string()),
+    }
+}
+
+/// The attribute suggested when a whole block is interpolated.
+fn default_export(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Instance => "public_dns",
+        Kind::Site => "url",
+        Kind::Repo
+        | Kind::Build
+        | Kind::Role
+        | Kind::Policy
+        | Kind::Group
+        | Kind::User
+        | Kind::Pipeline => "arn",
+        Kind::Deploy => "name",
+    }
+}

@@ -1,0 +1,63 @@
+//! The symbol index: every declaration and every reference to one, for go-to-definition,
+//! find-references, rename, hover and the outline.
+
+use pipec_span::Span;
+
+/// A declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Definition {
+    /// `repo`, `build`, …, `param`, `let`, `output`, `preset`.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// The name's span (what rename edits).
+    pub name_span: Span,
+    /// The whole declaration.
+    pub span: Span,
+    /// One line for hover.
+    pub detail: String,
+}
+
+/// A use of a declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// The span of the name segment (what rename edits).
+    pub span: Span,
+    /// The span of the whole path (`repo.app.arn`).
+    pub path_span: Span,
+    /// Index into `SymbolIndex::definitions`.
+    pub target: usize,
+}
+
+/// Every definition and reference of a program.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SymbolIndex {
+    /// Declarations.
+    pub definitions: Vec<Definition>,
+    /// References.
+    pub references: Vec<Reference>,
+}
+
+impl SymbolIndex {
+    /// The definition whose name or a reference to it covers `offset` in `file`.
+    #[must_use]
+    pub fn definition_at(&self, file: pipec_span::FileId, offset: usize) -> Option<usize> {
+        if let Some(reference) = self
+            .references
+            .iter()
+            .find(|reference| reference.span.file == file && reference.span.contains(offset))
+        {
+            return Some(reference.target);
+        }
+        self.definitions.iter().position(|definition| {
+            definition.name_span.file == file && definition.name_span.contains(offset)
+        })
+    }
+
+    /// Every reference to definition `target`.
+    pub fn references_to(&self, target: usize) -> impl Iterator<Item = &Reference> + '_ {
+        self.references
+            .iter()
+            .filter(move |reference| reference.target == target)
+    }
+}

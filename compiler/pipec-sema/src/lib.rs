@@ -1,0 +1,20 @@
+//! The semantic phase: names, imports, presets, schema and type checks, AWS limits, IAM lints,
+//! and lowering of the AST into the IR (`pipec_ir::Program`).
+//!
+//! It does no IO: the driver hands it every parsed file (the root, the files it `use`s and the
+//! stdlib modules, whose text is compiled in here). It never stops at the first error: every
+//! check reports into one list, and a value that failed to check becomes an error placeholder
+//! that later checks stay silent about.
+#![warn(missing_docs)]
+
+mod check;
+mod eval;
+mod index;
+mod lints;
+mod lower;
+pub mod schema;
+pub mod stdlib;
+mod validate;
+
+pub use check::{analyze, Analysis, SourceModule};
+pub use index::{Definition, Reference, SymbolIndex};
