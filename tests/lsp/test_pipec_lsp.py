@@ -22,16 +22,29 @@ URI = "file:///project/main.pipe"
 GOOD = """\
 // The app, named with non-ASCII text: é😀.
 repo app {
-  name   = "fe-é😀"
-  branch = "main"
+  description = "fe-é😀"
+  branch      = "main"
+}
+
+build app {
+  source = repo.app
+  build { run "make" }
+}
+
+instance web {
+  tags = { Deploy = "web" }
 }
 
 deploy web {
+  from   = build.app
+  target = ec2 { tags = { Deploy = "web" } }
   hook before_install "init" { run "rm -rf /srv/app/*" }
 }
 
 pipeline main {
   stage source { repo.app }
+  stage build { build.app }
+  stage deploy { deploy.web }
 }
 """
 
@@ -77,7 +90,7 @@ async def test_diagnostics_follow_edits(client: LanguageClient):
     assert await wait_for_version(client, 1) == []
 
     # Insert a stray `?` after the closing quote on line 2, in the negotiated encoding.
-    line = "  name   = \"fe-é😀\""
+    line = "  description = \"fe-é😀\""
     column = len(line.encode("utf-8")) if client.encoding == "utf-8" else len(line.encode("utf-16-le")) // 2
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
@@ -91,7 +104,10 @@ async def test_diagnostics_follow_edits(client: LanguageClient):
         )
     )
     diagnostics = await wait_for_version(client, 2)
-    assert [d.code for d in diagnostics] == ["P1001"]
+    # The broken `repo` also leaves the pipeline without a source (P4001): only the syntax
+    # error is checked here.
+    diagnostics = [d for d in diagnostics if d.code == "P1001"]
+    assert len(diagnostics) == 1
     assert diagnostics[0].source == "pipec"
     assert diagnostics[0].range.start == types.Position(2, column + 1)
     assert diagnostics[0].code_description.href.endswith("/docs/codes/P1001.md")
@@ -112,9 +128,9 @@ async def test_outline_and_formatting(client: LanguageClient):
     symbols = await client.text_document_document_symbol_async(
         types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=URI))
     )
-    assert [s.name for s in symbols] == ["repo app", "deploy web", "pipeline main"]
-    assert [c.name for c in symbols[1].children] == ['hook before_install "init"']
-    assert [c.name for c in symbols[2].children] == ["stage source"]
+    assert [s.name for s in symbols] == ["repo app", "build app", "instance web", "deploy web", "pipeline main"]
+    assert [c.name for c in symbols[3].children] == ['hook before_install "init"']
+    assert [c.name for c in symbols[4].children] == ["stage source", "stage build", "stage deploy"]
 
     edits = await client.text_document_formatting_async(
         types.DocumentFormattingParams(

@@ -1,18 +1,18 @@
 //! The one place that calls the compiler. It turns a snapshot of the open documents into an
-//! `Analysis`: a `SourceDb` of every file involved (the open ones and the files they `use`),
-//! the URI of each file and the diagnostics found. Features read only this module's results,
-//! so switching from the syntax phase to the full driver is a change here and nowhere else.
-//! It never talks to the client and never sees a protocol type.
+//! `Analysis`: one checked program (`Unit`) per open document, each with its `SourceDb`, the
+//! URI of each of its files, its diagnostics, ASTs and symbol index, all from
+//! `pipec_driver::check_db`. Used files are read from the open documents first, then from
+//! disk. Features read only this module's results; it never sees a protocol type.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use pipec_diagnostics::Diagnostic;
+use pipec_driver::{FileLoader, SymbolIndex};
 use pipec_span::{FileId, SourceDb};
-use pipec_syntax::ast::{self, ExprKind, ItemKind, StrPart};
+use pipec_syntax::ast;
 
 use crate::convert::{path_to_uri, uri_to_path};
-use crate::index::SymbolIndex;
 
 /// The text of every open document, by URI.
 #[derive(Clone, Debug, Default)]
@@ -21,33 +21,35 @@ pub(crate) struct Snapshot {
     pub(crate) files: BTreeMap<String, String>,
 }
 
-/// What the compiler found in one snapshot.
+/// One checked program: an open document and everything it uses.
 #[derive(Debug, Default)]
-pub(crate) struct Analysis {
-    /// Every file read: the open documents first, then the files they use.
+pub(crate) struct Unit {
+    /// Every file read, the root first.
     pub(crate) db: SourceDb,
-    /// The URI of each file, indexed by `FileId`.
-    pub(crate) uris: Vec<String>,
-    /// Each diagnostic with the file that was being checked when it was found (where a
-    /// diagnostic without a location is shown).
+    /// The URI of each file, indexed by `FileId` (`None` for stdlib modules).
+    pub(crate) uris: Vec<Option<String>>,
+    /// Each diagnostic with the file that was being checked (where one without a location goes).
     pub(crate) diagnostics: Vec<(FileId, Diagnostic)>,
-    /// The AST of each file, indexed by `FileId` (partial where there were syntax errors).
+    /// The AST of each file, indexed by `FileId`.
     pub(crate) asts: Vec<Option<ast::File>>,
-    /// Files with a syntax error.
-    pub(crate) broken: BTreeSet<FileId>,
-    /// Declarations and references of all files.
+    /// True when any file of the unit had a syntax error.
+    pub(crate) syntax_errors: bool,
+    /// Declarations and references of the program.
     pub(crate) index: SymbolIndex,
 }
 
-impl Analysis {
+impl Unit {
     /// The URI of `file`.
     pub(crate) fn uri(&self, file: FileId) -> Option<&str> {
-        self.uris.get(file.0 as usize).map(String::as_str)
+        self.uris.get(file.0 as usize)?.as_deref()
     }
 
     /// The file with URI `uri`.
     pub(crate) fn file(&self, uri: &str) -> Option<FileId> {
-        let index = self.uris.iter().position(|known| known == uri)?;
+        let index = self
+            .uris
+            .iter()
+            .position(|known| known.as_deref() == Some(uri))?;
         Some(FileId(u32::try_from(index).ok()?))
     }
 
@@ -57,76 +59,84 @@ impl Analysis {
     }
 }
 
+/// What the compiler found in one snapshot: a unit per open document, by its URI.
+#[derive(Debug, Default)]
+pub(crate) struct Analysis {
+    /// Root URI → its checked program.
+    pub(crate) units: BTreeMap<String, Unit>,
+}
+
 /// Reads a file that is used but not open in the editor.
 pub(crate) type ReadFile<'a> = &'a dyn Fn(&Path) -> Option<String>;
 
-/// Checks every open document and the files it uses.
+struct Loader<'a> {
+    open: BTreeMap<PathBuf, &'a str>,
+    read_file: ReadFile<'a>,
+}
+
+impl FileLoader for Loader<'_> {
+    fn load(&self, path: &Path) -> Result<String, String> {
+        if let Some(text) = self.open.get(path) {
+            return Ok((*text).to_string());
+        }
+        (self.read_file)(path).ok_or_else(|| format!("cannot read {}", path.display()))
+    }
+}
+
+/// Checks every open document with the files it uses.
 pub(crate) fn analyze(snapshot: &Snapshot, read_file: ReadFile<'_>) -> Analysis {
-    let mut analysis = Analysis::default();
-    let mut by_uri: BTreeMap<String, FileId> = BTreeMap::new();
-    let mut queue: Vec<FileId> = Vec::new();
-    for (uri, text) in &snapshot.files {
-        let file = analysis.db.add(display_name(uri), text.clone());
-        analysis.uris.push(uri.clone());
-        by_uri.insert(uri.clone(), file);
-        queue.push(file);
-    }
-    let mut done = BTreeSet::new();
-    while let Some(file) = queue.pop() {
-        if !done.insert(file) {
-            continue;
-        }
-        let parsed = parse(file, analysis.db.text(file));
-        analysis
-            .diagnostics
-            .extend(parsed.diagnostics.into_iter().map(|diag| (file, diag)));
-        let Some(base) = analysis.uri(file).and_then(uri_to_path) else {
-            continue;
-        };
-        for relative in used_files(&parsed.file) {
-            let Some(path) = base.parent().map(|dir| normalize(&dir.join(&relative))) else {
-                continue;
-            };
-            let uri = path_to_uri(&path);
-            if let Some(&known) = by_uri.get(&uri) {
-                queue.push(known);
-                continue;
-            }
-            // A missing file is reported by the checker at the `use`; here it is just skipped.
-            let text = snapshot
-                .files
-                .get(&uri)
-                .cloned()
-                .or_else(|| read_file(&path));
-            if let Some(text) = text {
-                let used = analysis.db.add(display_name(&uri), text);
-                analysis.uris.push(uri.clone());
-                by_uri.insert(uri, used);
-                queue.push(used);
-            }
-        }
-    }
-    let files: Vec<(&ast::File, &str)> = analysis
-        .asts
+    let open = snapshot
+        .files
         .iter()
-        .enumerate()
-        .filter_map(|(index, ast)| {
-            Some((
-                ast.as_ref()?,
-                analysis.db.text(FileId(u32::try_from(index).ok()?)),
-            ))
-        })
+        .filter_map(|(uri, text)| Some((uri_to_path(uri)?, text.as_str())))
         .collect();
-    analysis.index = SymbolIndex::build(files);
+    let loader = Loader { open, read_file };
+    let mut analysis = Analysis::default();
+    for (uri, text) in &snapshot.files {
+        analysis
+            .units
+            .insert(uri.clone(), check(uri, text, &loader));
+    }
     analysis
 }
 
-fn set_ast(asts: &mut Vec<Option<ast::File>>, file: FileId, ast: ast::File) {
-    let index = file.0 as usize;
-    if asts.len() <= index {
-        asts.resize(index + 1, None);
+fn check(uri: &str, text: &str, loader: &Loader<'_>) -> Unit {
+    let mut db = SourceDb::new();
+    let name = uri_to_path(uri).map_or_else(|| uri.to_string(), |path| path.display().to_string());
+    let root = db.add(name, text);
+    let checked = pipec_driver::check_db(db, root, loader, &[]);
+    let uris: Vec<Option<String>> = checked
+        .db
+        .ids()
+        .map(|file| {
+            if file == root {
+                return Some(uri.to_string());
+            }
+            let name = checked.db.name(file);
+            let path = Path::new(name);
+            path.is_absolute().then(|| path_to_uri(path))
+        })
+        .collect();
+    let mut asts: Vec<Option<ast::File>> = vec![None; uris.len()];
+    for (file, ast) in checked.files {
+        if let Some(slot) = asts.get_mut(file.0 as usize) {
+            *slot = Some(ast);
+        }
     }
-    asts[index] = Some(ast);
+    let diagnostics = checked
+        .analysis
+        .diagnostics
+        .into_iter()
+        .map(|diag| (root, diag))
+        .collect();
+    Unit {
+        db: checked.db,
+        uris,
+        diagnostics,
+        asts,
+        syntax_errors: checked.syntax_errors,
+        index: checked.analysis.index,
+    }
 }
 
 /// A parsed file and its syntax diagnostics.
@@ -151,43 +161,13 @@ pub(crate) fn parse(file: FileId, text: &str) -> Parsed {
     Parsed { file, diagnostics }
 }
 
-/// The relative paths named by `use "…"` at the top level of `file`.
-fn used_files(file: &ast::File) -> Vec<String> {
-    file.items
-        .iter()
-        .filter_map(|item| match &item.kind {
-            ItemKind::Statement(statement) if statement.keyword.name == "use" => {
-                match &statement.argument.kind {
-                    ExprKind::Str(parts) => match parts.as_slice() {
-                        [StrPart::Text(text)] => Some(text.clone()),
-                        _ => None,
-                    },
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
+/// The files each unit reaches, for clearing diagnostics of files no longer used.
+pub(crate) fn all_uris(analysis: &Analysis) -> BTreeSet<String> {
+    analysis
+        .units
+        .values()
+        .flat_map(|unit| unit.uris.iter().flatten().cloned())
         .collect()
-}
-
-/// Removes `.` and folds `..` without touching the file system, so that one file has one URI.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// The name shown for a file: its path when it has one, else the URI.
-fn display_name(uri: &str) -> String {
-    uri_to_path(uri).map_or_else(|| uri.to_string(), |path| path.display().to_string())
 }
 
 #[cfg(test)]
@@ -195,17 +175,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn used_files_are_read_and_checked() {
+    fn used_files_are_read_from_open_documents_then_disk() {
         let mut snapshot = Snapshot::default();
         snapshot.files.insert(
             "file:///w/main.pipe".into(),
-            "use \"./net.pipe\"\nrepo app { name = \"x\" }\n".into(),
+            "use \"./net.pipe\"\nuse \"./open.pipe\"\n".into(),
         );
+        snapshot
+            .files
+            .insert("file:///w/open.pipe".into(), "repo b {\n".into());
         let read = |path: &Path| (path == Path::new("/w/net.pipe")).then(|| "repo {".to_string());
         let analysis = analyze(&snapshot, &read);
-        assert_eq!(analysis.uris, ["file:///w/main.pipe", "file:///w/net.pipe"]);
-        let files: Vec<_> = analysis.diagnostics.iter().map(|(file, _)| *file).collect();
-        assert_eq!(files, [FileId(1)]);
+        let unit = &analysis.units["file:///w/main.pipe"];
+        let uris: Vec<_> = unit.uris.iter().flatten().map(String::as_str).collect();
+        assert_eq!(
+            uris,
+            [
+                "file:///w/main.pipe",
+                "file:///w/net.pipe",
+                "file:///w/open.pipe"
+            ]
+        );
+        let files: BTreeSet<_> = unit
+            .diagnostics
+            .iter()
+            .filter_map(|(_, diag)| diag.primary_span().map(|span| span.file))
+            .collect();
+        assert_eq!(files, BTreeSet::from([FileId(1), FileId(2)]));
     }
 
     #[test]
@@ -218,7 +214,6 @@ mod tests {
             .files
             .insert("file:///w/b.pipe".into(), "use \"a.pipe\"\n".into());
         let analysis = analyze(&snapshot, &|_: &Path| None);
-        assert_eq!(analysis.uris.len(), 2);
-        assert!(analysis.diagnostics.is_empty());
+        assert_eq!(analysis.units.len(), 2);
     }
 }

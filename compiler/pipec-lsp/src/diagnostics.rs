@@ -14,7 +14,7 @@ use lsp_types::{
 use pipec_diagnostics::{Diagnostic, LabelStyle, Severity};
 use pipec_span::{FileId, Span};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Unit};
 use crate::convert::{PositionEncoding, TextRef};
 
 /// Where each code's document lives.
@@ -42,39 +42,48 @@ pub(crate) struct FileDiagnostics {
     pub(crate) fixes: Vec<QuickFix>,
 }
 
-/// Converts every diagnostic of `analysis`, grouped by URI (every file of the analysis has
-/// an entry, empty when clean). Identical diagnostics found from two open files are kept once.
+/// Converts every diagnostic of `analysis`, grouped by URI (every file of every unit has an
+/// entry, empty when clean). A diagnostic found from two open files is kept once.
 pub(crate) fn group(
     analysis: &Analysis,
     encoding: PositionEncoding,
 ) -> BTreeMap<String, FileDiagnostics> {
-    let mut grouped: BTreeMap<String, FileDiagnostics> = analysis
-        .uris
-        .iter()
-        .map(|uri| (uri.clone(), FileDiagnostics::default()))
-        .collect();
-    let mut sorted: Vec<&(FileId, Diagnostic)> = analysis.diagnostics.iter().collect();
+    let mut grouped = BTreeMap::new();
+    for unit in analysis.units.values() {
+        group_unit(unit, encoding, &mut grouped);
+    }
+    grouped
+}
+
+/// Adds the diagnostics of one unit to `grouped`.
+pub(crate) fn group_unit(
+    unit: &Unit,
+    encoding: PositionEncoding,
+    grouped: &mut BTreeMap<String, FileDiagnostics>,
+) {
+    for uri in unit.uris.iter().flatten() {
+        grouped.entry(uri.clone()).or_default();
+    }
+    let mut sorted: Vec<&(FileId, Diagnostic)> = unit.diagnostics.iter().collect();
     sorted.sort_by_key(|(checked, diag)| {
         diag.primary_span().map_or((*checked, 0, 0), |span| {
             (span.file, span.range.start, span.range.end)
         })
     });
     for (checked, diag) in sorted {
-        let Some((file, converted)) = convert(diag, *checked, analysis, encoding) else {
+        let Some((file, converted)) = convert(diag, *checked, unit, encoding) else {
             continue;
         };
-        let Some(uri) = analysis.uri(file) else {
-            continue;
-        };
+        let Some(uri) = unit.uri(file) else { continue };
         let entry = grouped.entry(uri.to_string()).or_default();
         if entry.diagnostics.contains(&converted) {
             continue;
         }
         for fix in &diag.fixes {
-            let Some(fix_uri) = analysis.uri(fix.span.file) else {
+            let Some(fix_uri) = unit.uri(fix.span.file) else {
                 continue;
             };
-            let Some(range) = span_range(analysis, &fix.span, encoding) else {
+            let Some(range) = span_range(unit, &fix.span, encoding) else {
                 continue;
             };
             entry.fixes.push(QuickFix {
@@ -89,14 +98,13 @@ pub(crate) fn group(
         }
         entry.diagnostics.push(converted);
     }
-    grouped
 }
 
 /// Converts one diagnostic; returns the file it belongs to with it.
 pub(crate) fn convert(
     diag: &Diagnostic,
     checked: FileId,
-    analysis: &Analysis,
+    analysis: &Unit,
     encoding: PositionEncoding,
 ) -> Option<(FileId, lsp_types::Diagnostic)> {
     let primary = diag.primary_span();
@@ -152,7 +160,11 @@ pub(crate) fn severity(severity: Severity) -> DiagnosticSeverity {
     }
 }
 
-fn span_range(analysis: &Analysis, span: &Span, encoding: PositionEncoding) -> Option<Range> {
+pub(crate) fn span_range(
+    analysis: &Unit,
+    span: &Span,
+    encoding: PositionEncoding,
+) -> Option<Range> {
     let source = analysis.db.get(span.file)?;
     let text = TextRef {
         text: &source.text,
@@ -169,11 +181,11 @@ mod tests {
 
     use super::*;
 
-    fn analysis_of(files: &[(&str, &str)]) -> Analysis {
-        let mut analysis = Analysis::default();
+    fn analysis_of(files: &[(&str, &str)]) -> Unit {
+        let mut analysis = Unit::default();
         for (uri, text) in files {
             analysis.db.add(*uri, *text);
-            analysis.uris.push((*uri).to_string());
+            analysis.uris.push(Some((*uri).to_string()));
         }
         analysis
     }
@@ -194,7 +206,8 @@ mod tests {
         analysis
             .diagnostics
             .push((FileId(1), Diagnostic::bug("the checker failed")));
-        let grouped = group(&analysis, PositionEncoding(Encoding::Utf16));
+        let mut grouped = BTreeMap::new();
+        group_unit(&analysis, PositionEncoding(Encoding::Utf16), &mut grouped);
         let a = &grouped["file:///a.pipe"];
         assert_eq!(a.diagnostics.len(), 1);
         let first = &a.diagnostics[0];

@@ -12,7 +12,6 @@ mod convert;
 mod diagnostics;
 mod documents;
 mod edits;
-mod index;
 mod server;
 mod symbols;
 

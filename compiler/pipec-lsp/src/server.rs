@@ -24,9 +24,9 @@ use lsp_types::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::analysis::{analyze, Analysis, Snapshot};
+use crate::analysis::{analyze, Analysis, Snapshot, Unit};
 use crate::convert::PositionEncoding;
-use crate::diagnostics::{group, FileDiagnostics};
+use crate::diagnostics::{group, group_unit, FileDiagnostics};
 use crate::documents::Documents;
 use crate::{edits, symbols};
 
@@ -447,16 +447,22 @@ impl Server {
 
 /// A P9000 diagnostic at line 0 of every open file, when the analysis itself failed.
 fn crash_report(open: &BTreeMap<String, i32>, panic: &str) -> BTreeMap<String, FileDiagnostics> {
-    let mut analysis = Analysis::default();
+    let mut unit = Unit::default();
     for uri in open.keys() {
-        let file = analysis.db.add(uri.clone(), String::new());
-        analysis.uris.push(uri.clone());
-        analysis.diagnostics.push((
+        let file = unit.db.add(uri.clone(), String::new());
+        unit.uris.push(Some(uri.clone()));
+        unit.diagnostics.push((
             file,
             pipec_diagnostics::Diagnostic::bug(format!("the checker crashed: {panic}")),
         ));
     }
-    group(&analysis, PositionEncoding(pipec_span::Encoding::Utf16))
+    let mut grouped = BTreeMap::new();
+    group_unit(
+        &unit,
+        PositionEncoding(pipec_span::Encoding::Utf16),
+        &mut grouped,
+    );
+    grouped
 }
 
 fn params<P: DeserializeOwned>(value: Value) -> Option<P> {

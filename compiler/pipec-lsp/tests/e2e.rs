@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 const URI: &str = "file:///work/project/main.pipe";
 
-const GOOD: &str = "// The app.\nrepo app {\n  name   = \"fe-ünï-😀\"\n  branch = \"main\"\n}\n\nbuild app {\n  source = repo.app\n}\n";
+const GOOD: &str = "// The app.\nrepo app {\n  name        = \"fe-server\"\n  description = \"ünï 😀\"\n  branch      = \"main\"\n}\n\nbuild app {\n  source = repo.app\n  build { run \"make\" }\n}\n";
 
 fn codes(params: &Value) -> Vec<String> {
     params["diagnostics"]
@@ -49,22 +49,22 @@ fn edits_move_diagnostics_and_fixing_clears_them() {
     let mut client = Client::start_default();
     client.open(URI, GOOD);
     assert_eq!(codes(&client.diagnostics_at(URI, 1)), Vec::<String>::new());
-    // Break line 2 after the emoji: `"fe-ünï-😀"` → `"fe-ünï-😀" ?`. UTF-16 column of the end
-    // of the string: 2 + 9 + 9 (f e - ü n ï - and two units for 😀, plus quotes).
-    let line = "  name   = \"fe-ünï-😀\"";
+    // Break line 3 after the emoji: `"ünï 😀"` → `"ünï 😀" ?`, at the UTF-16 column of the
+    // end of the string (😀 counts two units).
+    let line = "  description = \"ünï 😀\"";
     let end: u32 = line
         .chars()
         .map(|ch| u32::try_from(ch.len_utf16()).unwrap())
         .sum();
-    client.change(URI, 2, &[((2, end), (2, end), " ?")]);
+    client.change(URI, 2, &[((3, end), (3, end), " ?")]);
     let params = client.diagnostics_at(URI, 2);
-    assert_eq!(codes(&params), ["P1001"]);
+    assert_eq!(codes(&params), ["P1001"], "{params}");
     assert_eq!(
         pos(&params["diagnostics"][0]["range"]["start"]),
-        (2, u64::from(end) + 1)
+        (3, u64::from(end) + 1)
     );
     // Undo: the list becomes empty.
-    client.change(URI, 3, &[((2, end), (2, end + 2), "")]);
+    client.change(URI, 3, &[((3, end), (3, end + 2), "")]);
     assert_eq!(codes(&client.diagnostics_at(URI, 3)), Vec::<String>::new());
     assert!(client.shutdown().success());
 }
