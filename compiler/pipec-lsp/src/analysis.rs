@@ -4,7 +4,7 @@
 //! `pipec_driver::check_db`. Used files are read from the open documents first, then from
 //! disk. Features read only this module's results; it never sees a protocol type.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pipec_diagnostics::Diagnostic;
@@ -30,8 +30,6 @@ pub(crate) struct Unit {
     pub(crate) uris: Vec<Option<String>>,
     /// Each diagnostic with the file that was being checked (where one without a location goes).
     pub(crate) diagnostics: Vec<(FileId, Diagnostic)>,
-    /// The AST of each file, indexed by `FileId`.
-    pub(crate) asts: Vec<Option<ast::File>>,
     /// True when any file of the unit had a syntax error.
     pub(crate) syntax_errors: bool,
     /// Declarations and references of the program.
@@ -51,11 +49,6 @@ impl Unit {
             .iter()
             .position(|known| known.as_deref() == Some(uri))?;
         Some(FileId(u32::try_from(index).ok()?))
-    }
-
-    /// The AST of `file`.
-    pub(crate) fn ast(&self, file: FileId) -> Option<&ast::File> {
-        self.asts.get(file.0 as usize)?.as_ref()
     }
 }
 
@@ -117,12 +110,6 @@ fn check(uri: &str, text: &str, loader: &Loader<'_>) -> Unit {
             path.is_absolute().then(|| path_to_uri(path))
         })
         .collect();
-    let mut asts: Vec<Option<ast::File>> = vec![None; uris.len()];
-    for (file, ast) in checked.files {
-        if let Some(slot) = asts.get_mut(file.0 as usize) {
-            *slot = Some(ast);
-        }
-    }
     let diagnostics = checked
         .analysis
         .diagnostics
@@ -133,7 +120,6 @@ fn check(uri: &str, text: &str, loader: &Loader<'_>) -> Unit {
         db: checked.db,
         uris,
         diagnostics,
-        asts,
         syntax_errors: checked.syntax_errors,
         index: checked.analysis.index,
     }
@@ -161,17 +147,10 @@ pub(crate) fn parse(file: FileId, text: &str) -> Parsed {
     Parsed { file, diagnostics }
 }
 
-/// The files each unit reaches, for clearing diagnostics of files no longer used.
-pub(crate) fn all_uris(analysis: &Analysis) -> BTreeSet<String> {
-    analysis
-        .units
-        .values()
-        .flat_map(|unit| unit.uris.iter().flatten().cloned())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     #[test]

@@ -232,7 +232,7 @@ pub(crate) fn cursor_context(text: &str, offset: usize) -> CursorContext {
     }
 }
 
-fn push_token(items: &mut Vec<Vec<Token>>, token: Token) {
+fn push_token(items: &mut [Vec<Token>], token: Token) {
     if let Some(tokens) = items.last_mut() {
         tokens.push(token);
     }

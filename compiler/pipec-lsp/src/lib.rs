@@ -12,6 +12,7 @@ mod convert;
 mod diagnostics;
 mod documents;
 mod edits;
+mod navigation;
 mod server;
 mod symbols;
 

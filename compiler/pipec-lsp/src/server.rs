@@ -15,11 +15,14 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestI
 use lsp_types::notification::{self as notif, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
-    CodeActionParams, CodeActionProviderCapability, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
-    DocumentSymbolParams, DocumentSymbolResponse, InitializeParams, LogMessageParams, MessageType,
-    OneOf, PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, Uri,
+    CodeActionParams, CodeActionProviderCapability, CompletionOptions, CompletionParams,
+    CompletionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DocumentFormattingParams, DocumentSymbolParams,
+    DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams,
+    HoverProviderCapability, InitializeParams, LogMessageParams, MessageType, OneOf,
+    PrepareRenameResponse, PublishDiagnosticsParams, ReferenceParams, RenameOptions, RenameParams,
+    ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri, WorkDoneProgressOptions,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -28,7 +31,7 @@ use crate::analysis::{analyze, Analysis, Snapshot, Unit};
 use crate::convert::PositionEncoding;
 use crate::diagnostics::{group, group_unit, FileDiagnostics};
 use crate::documents::Documents;
-use crate::{edits, symbols};
+use crate::{edits, navigation, symbols};
 
 /// Settings the client may pass as `initializationOptions`.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -110,6 +113,7 @@ pub(crate) fn run(connection: &Connection) -> anyhow::Result<()> {
         published: BTreeSet::new(),
         fixes: BTreeMap::new(),
         last_analysis: None,
+        last_good: BTreeMap::new(),
     };
     let outcome = server.main_loop(&connection.receiver, &result_receiver);
     drop(server);
@@ -126,6 +130,17 @@ fn capabilities(encoding: PositionEncoding) -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".to_string()]),
+            ..CompletionOptions::default()
+        }),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
         ..ServerCapabilities::default()
     }
 }
@@ -181,6 +196,8 @@ struct Server {
     fixes: BTreeMap<String, (Option<i32>, Vec<crate::diagnostics::QuickFix>)>,
     /// The newest analysis whose versions were current when it arrived.
     last_analysis: Option<Arc<Analysis>>,
+    /// Per document, the newest analysis in which it had no syntax error.
+    last_good: BTreeMap<String, Arc<Analysis>>,
 }
 
 impl Server {
@@ -279,6 +296,12 @@ impl Server {
         }
         let grouped = match result.outcome {
             Ok((analysis, grouped)) => {
+                for (uri, unit) in &analysis.units {
+                    if !unit.syntax_errors {
+                        self.last_good.insert(uri.clone(), Arc::clone(&analysis));
+                    }
+                }
+                self.last_good.retain(|uri, _| current.contains_key(uri));
                 self.last_analysis = Some(analysis);
                 grouped
             }
@@ -436,12 +459,120 @@ impl Server {
                 };
                 to_value(actions)
             }
+            req::HoverRequest::METHOD => {
+                let params: HoverParams = request_params(request.params)?;
+                let (uri, offset) = self.locate(&params.text_document_position_params);
+                let Some(document) = self.documents.get(&uri) else {
+                    return Ok(Value::Null);
+                };
+                let units = self.units_for(&uri);
+                to_value(navigation::hover(&units, &uri, &document.text, offset))
+            }
+            req::Completion::METHOD => {
+                let params: CompletionParams = request_params(request.params)?;
+                let (uri, offset) = self.locate(&params.text_document_position);
+                let Some(document) = self.documents.get(&uri) else {
+                    return Ok(Value::Null);
+                };
+                let units = self.units_for(&uri);
+                to_value(CompletionResponse::Array(navigation::completion(
+                    &units,
+                    &document.text,
+                    offset,
+                )))
+            }
+            req::GotoDefinition::METHOD => {
+                let params: GotoDefinitionParams = request_params(request.params)?;
+                let (uri, offset) = self.locate(&params.text_document_position_params);
+                let Some(unit) = self.current_unit(&uri) else {
+                    return Ok(Value::Null);
+                };
+                to_value(
+                    navigation::definition(unit, &uri, offset, self.encoding)
+                        .map(GotoDefinitionResponse::Scalar),
+                )
+            }
+            req::References::METHOD => {
+                let params: ReferenceParams = request_params(request.params)?;
+                let (uri, offset) = self.locate(&params.text_document_position);
+                let Some(unit) = self.current_unit(&uri) else {
+                    return Ok(Value::Null);
+                };
+                let include = params.context.include_declaration;
+                to_value(navigation::references(
+                    unit,
+                    &uri,
+                    offset,
+                    include,
+                    self.encoding,
+                ))
+            }
+            req::PrepareRenameRequest::METHOD => {
+                let params: TextDocumentPositionParams = request_params(request.params)?;
+                let (uri, offset) = self.locate(&params);
+                let Some(unit) = self.current_unit(&uri) else {
+                    return Ok(Value::Null);
+                };
+                to_value(
+                    navigation::prepare_rename(unit, &uri, offset, self.encoding)
+                        .map(PrepareRenameResponse::Range),
+                )
+            }
+            req::Rename::METHOD => {
+                let params: RenameParams = request_params(request.params)?;
+                let (uri, offset) = self.locate(&params.text_document_position);
+                let Some(unit) = self.current_unit(&uri) else {
+                    return Ok(Value::Null);
+                };
+                match navigation::rename(unit, &uri, offset, &params.new_name, self.encoding) {
+                    Ok(edit) => to_value(edit),
+                    Err(message) => Err(RequestError {
+                        code: ErrorCode::InvalidParams,
+                        message,
+                    }),
+                }
+            }
             "pipec/test/panic" if self.options.test_hooks => panic!("a panic requested by a test"),
             _ => Err(RequestError {
                 code: ErrorCode::MethodNotFound,
                 message: format!("unknown method `{}`", request.method),
             }),
         }
+    }
+}
+
+impl Server {
+    /// The URI and byte offset of a position in an open document (offset 0 when not open).
+    fn locate(&self, position: &TextDocumentPositionParams) -> (String, usize) {
+        let uri = position.text_document.uri.as_str().to_string();
+        let offset = self.documents.get(&uri).map_or(0, |document| {
+            document.text_ref().offset(position.position, self.encoding)
+        });
+        (uri, offset)
+    }
+
+    /// The newest checked program rooted at `uri`.
+    fn current_unit(&self, uri: &str) -> Option<&Unit> {
+        self.last_analysis.as_ref()?.units.get(uri)
+    }
+
+    /// The newest program of `uri`, then, while it has a syntax error, the last good one.
+    fn units_for(&self, uri: &str) -> Vec<&Unit> {
+        let mut units = Vec::new();
+        let current = self.current_unit(uri);
+        if let Some(unit) = current {
+            units.push(unit);
+        }
+        if current.is_none_or(|unit| unit.syntax_errors) {
+            if let Some(good) = self
+                .last_good
+                .get(uri)
+                .and_then(|analysis| analysis.units.get(uri))
+            {
+                units.push(good);
+            }
+        }
+        units
     }
 }
 
