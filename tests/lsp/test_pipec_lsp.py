@@ -140,3 +140,26 @@ async def test_outline_and_formatting(client: LanguageClient):
     )
     assert len(edits) == 1
     assert "repo app {" in edits[0].new_text
+
+
+async def test_hover_definition_and_completion(client: LanguageClient):
+    open_document(client, GOOD)
+    await wait_for_version(client, 1)
+    # `source = repo.app` on line 7: the cursor on `app`.
+    line = GOOD.splitlines().index("  source = repo.app")
+    position = types.Position(line, len("  source = repo.a"))
+    document = types.TextDocumentIdentifier(uri=URI)
+
+    hover = await client.text_document_hover_async(types.HoverParams(text_document=document, position=position))
+    assert "repo app" in hover.contents.value
+
+    definition = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=document, position=position)
+    )
+    assert definition.range.start == types.Position(1, len("repo "))
+
+    completion = await client.text_document_completion_async(
+        types.CompletionParams(text_document=document, position=types.Position(line, len("  source = repo.")))
+    )
+    items = completion.items if hasattr(completion, "items") else completion
+    assert "app" in [item.label for item in items]
