@@ -1,0 +1,30 @@
+//! The pipec language server: diagnostics as you type, the outline, formatting and quick fixes
+//! for `.pipe` files, over the Language Server Protocol on stdin/stdout.
+//!
+//! This is the only crate that knows the protocol (`lsp-types`, `lsp-server`). It reaches the
+//! compiler only through its `analysis` module and converts our `Diagnostic` in its
+//! `diagnostics` module; everything else is protocol plumbing. `pipec lsp` calls [`run_stdio`].
+#![warn(missing_docs)]
+
+mod analysis;
+mod context;
+mod convert;
+mod diagnostics;
+mod documents;
+mod edits;
+mod navigation;
+mod server;
+mod symbols;
+
+/// Runs the language server over stdin/stdout until the client sends `exit`.
+///
+/// # Errors
+/// When the connection breaks, the client does not follow the protocol's start-up, or it
+/// sends `exit` without `shutdown` first (the process should then exit with code 1).
+pub fn run_stdio() -> anyhow::Result<()> {
+    let (connection, io_threads) = lsp_server::Connection::stdio();
+    server::run(&connection)?;
+    drop(connection);
+    io_threads.join()?;
+    Ok(())
+}

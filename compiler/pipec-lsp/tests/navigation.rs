@@ -1,0 +1,224 @@
+//! End-to-end tests of the features that need the checker: quick fixes, hover, completion,
+//! go to definition, find references and rename.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{pos, Client};
+use serde_json::{json, Value};
+
+const URI: &str = "file:///work/project/nav.pipe";
+
+const PROGRAM: &str = "param env = \"dev\"
+
+// The web role.
+role web {
+  trust   = [service.ec2]
+  profile = true
+}
+
+instance web {
+  role = role.web
+  tags = { Deploy = \"web\", Env = env }
+}
+
+repo app {
+  brnch = \"main\"
+}
+";
+
+/// The (line, character) of the `nth` occurrence of `needle`, plus `shift` characters (ASCII).
+fn at(needle: &str, nth: usize, shift: u32) -> Value {
+    let offset = PROGRAM.match_indices(needle).nth(nth).unwrap().0;
+    let line = PROGRAM[..offset].matches('\n').count();
+    let column = offset - PROGRAM[..offset].rfind('\n').map_or(0, |index| index + 1);
+    json!({ "line": line, "character": u32::try_from(column).unwrap() + shift })
+}
+
+fn started() -> Client {
+    let mut client = Client::start_default();
+    client.open(URI, PROGRAM);
+    client.diagnostics_at(URI, 1);
+    client
+}
+
+fn position_params(position: Value) -> Value {
+    json!({ "textDocument": { "uri": URI }, "position": position })
+}
+
+#[test]
+fn quick_fix_from_did_you_mean() {
+    let mut client = started();
+    let range = json!({ "start": at("brnch", 0, 0), "end": at("brnch", 0, 5) });
+    let actions = client
+        .request("textDocument/codeAction", json!({ "textDocument": { "uri": URI }, "range": range, "context": { "diagnostics": [] } }))
+        .unwrap();
+    assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    let edit = &actions[0]["edit"]["changes"][URI][0];
+    assert_eq!(edit["newText"], "branch");
+    assert_eq!(edit["range"]["start"], at("brnch", 0, 0));
+    // Nowhere near the diagnostic: nothing.
+    let range = json!({ "start": at("param", 0, 0), "end": at("param", 0, 1) });
+    let actions = client
+        .request("textDocument/codeAction", json!({ "textDocument": { "uri": URI }, "range": range, "context": { "diagnostics": [] } }))
+        .unwrap();
+    assert_eq!(actions, json!([]));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn hover_shows_schema_docs_and_what_a_reference_points_at() {
+    let mut client = started();
+    let hover = client
+        .request("textDocument/hover", position_params(at("role.web", 0, 6)))
+        .unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("role web"), "{text}");
+    let hover = client
+        .request("textDocument/hover", position_params(at("profile", 0, 2)))
+        .unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**profile**: bool"), "{text}");
+    assert!(text.contains("AWS:"), "{text}");
+    let hover = client
+        .request("textDocument/hover", position_params(at("instance", 0, 1)))
+        .unwrap();
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("AWS::EC2::Instance"));
+    let hover = client
+        .request("textDocument/hover", position_params(at("ec2", 0, 1)))
+        .unwrap();
+    assert!(hover["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("ec2.amazonaws.com"));
+    assert!(client.shutdown().success());
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn completion_by_context_even_while_the_file_is_broken() {
+    let mut client = started();
+    // Top level: block kinds.
+    client.replace(URI, 2, &format!("{PROGRAM}\nrep"));
+    let end = json!({ "line": PROGRAM.lines().count() + 1, "character": 3 });
+    let items = client
+        .request("textDocument/completion", position_params(end))
+        .unwrap();
+    assert!(labels(&items).contains(&"repo".to_string()), "{items}");
+    assert!(labels(&items).contains(&"pipeline".to_string()));
+    // Attributes of the enclosing block, while the file does not parse.
+    client.replace(URI, 3, &format!("{PROGRAM}\ndeploy d {{\n  con"));
+    let position = json!({ "line": PROGRAM.lines().count() + 2, "character": 5 });
+    let items = client
+        .request("textDocument/completion", position_params(position))
+        .unwrap();
+    assert!(labels(&items).contains(&"config".to_string()), "{items}");
+    // Enum values.
+    client.replace(URI, 4, &format!("{PROGRAM}\ndeploy d {{\n  config = "));
+    let position = json!({ "line": PROGRAM.lines().count() + 2, "character": 11 });
+    let items = client
+        .request("textDocument/completion", position_params(position))
+        .unwrap();
+    assert!(
+        labels(&items).contains(&"one_at_a_time".to_string()),
+        "{items}"
+    );
+    // References of the expected kind after `role.`, from the last good analysis.
+    client.replace(URI, 5, &format!("{PROGRAM}\nbuild b {{\n  role = role."));
+    let position = json!({ "line": PROGRAM.lines().count() + 2, "character": 14 });
+    let items = client
+        .request("textDocument/completion", position_params(position))
+        .unwrap();
+    assert_eq!(labels(&items), ["web"], "{items}");
+    // Hook events.
+    client.replace(URI, 6, &format!("{PROGRAM}\ndeploy d {{\n  hook "));
+    let position = json!({ "line": PROGRAM.lines().count() + 2, "character": 7 });
+    let items = client
+        .request("textDocument/completion", position_params(position))
+        .unwrap();
+    assert!(
+        labels(&items).contains(&"before_install".to_string()),
+        "{items}"
+    );
+    // Stdlib modules and their presets.
+    client.replace(
+        URI,
+        7,
+        "use std.hooks.node\ndeploy d {\n  hook application_start \"s\" = node.",
+    );
+    let items = client
+        .request(
+            "textDocument/completion",
+            position_params(json!({ "line": 2, "character": 38 })),
+        )
+        .unwrap();
+    assert!(labels(&items).contains(&"start".to_string()), "{items}");
+    client.replace(URI, 8, "use std.");
+    let items = client
+        .request(
+            "textDocument/completion",
+            position_params(json!({ "line": 0, "character": 8 })),
+        )
+        .unwrap();
+    assert!(labels(&items).contains(&"std.roles".to_string()), "{items}");
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn definition_references_and_rename() {
+    let mut client = started();
+    let definition = client
+        .request(
+            "textDocument/definition",
+            position_params(at("role.web", 0, 6)),
+        )
+        .unwrap();
+    assert_eq!(definition["uri"], URI);
+    assert_eq!(definition["range"]["start"], at("role web", 0, 5));
+
+    let params = json!({ "textDocument": { "uri": URI }, "position": at("env", 0, 0), "context": { "includeDeclaration": true } });
+    let references = client.request("textDocument/references", params).unwrap();
+    let starts: Vec<Value> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|location| location["range"]["start"].clone())
+        .collect();
+    assert_eq!(starts, [at("env", 0, 0), at("env", 1, 0)]);
+
+    let range = client
+        .request(
+            "textDocument/prepareRename",
+            position_params(at("role.web", 0, 6)),
+        )
+        .unwrap();
+    assert_eq!(range["start"], at("role.web", 0, 5));
+    let params = json!({ "textDocument": { "uri": URI }, "position": at("role web", 0, 6), "newName": "site_role" });
+    let edit = client.request("textDocument/rename", params).unwrap();
+    let edits = edit["changes"][URI].as_array().unwrap();
+    let mut starts: Vec<(u64, u64)> = edits
+        .iter()
+        .map(|edit| pos(&edit["range"]["start"]))
+        .collect();
+    starts.sort_unstable();
+    assert_eq!(
+        starts,
+        [pos(&at("role web", 0, 5)), pos(&at("role.web", 0, 5))]
+    );
+    assert!(edits.iter().all(|edit| edit["newText"] == "site_role"));
+    let params = json!({ "textDocument": { "uri": URI }, "position": at("role web", 0, 6), "newName": "not a name" });
+    assert!(client.request("textDocument/rename", params).is_err());
+    assert!(client.shutdown().success());
+}

@@ -1,0 +1,72 @@
+-- pipec for Neovim (0.10+): `.pipe` filetype, comment string, and the pipec language server.
+--
+-- Put this file on your runtimepath (e.g. ~/.config/nvim/lua/pipec.lua) and call
+--   require("pipec").setup({ cmd = { "pipec", "lsp" } })
+-- from init.lua. Without lspconfig it uses vim.lsp.start on every `pipe` buffer; with
+-- nvim-lspconfig installed, pass `{ lspconfig = true }` to register it as `pipec` there.
+
+local M = {}
+
+local defaults = {
+  cmd = { "pipec", "lsp" },
+  -- Delay between the last edit and the check, in milliseconds.
+  debounce_ms = 150,
+  -- Register with nvim-lspconfig instead of starting clients directly.
+  lspconfig = false,
+}
+
+local function root_dir(path)
+  local found = vim.fs.find({ ".git", "pipec.toml" }, { path = path, upward = true })[1]
+  return found and vim.fs.dirname(found) or vim.fs.dirname(path)
+end
+
+function M.setup(opts)
+  opts = vim.tbl_deep_extend("force", defaults, opts or {})
+
+  vim.filetype.add({ extension = { pipe = "pipe" } })
+
+  local group = vim.api.nvim_create_augroup("pipec", { clear = true })
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = "pipe",
+    callback = function(args)
+      vim.bo[args.buf].commentstring = "// %s"
+      vim.bo[args.buf].shiftwidth = 2
+      vim.bo[args.buf].expandtab = true
+    end,
+  })
+
+  local init_options = { debounceMs = opts.debounce_ms }
+
+  if opts.lspconfig then
+    local configs = require("lspconfig.configs")
+    if not configs.pipec then
+      configs.pipec = {
+        default_config = {
+          cmd = opts.cmd,
+          filetypes = { "pipe" },
+          root_dir = function(fname) return root_dir(fname) end,
+          init_options = init_options,
+          single_file_support = true,
+        },
+      }
+    end
+    require("lspconfig").pipec.setup({})
+    return
+  end
+
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = "pipe",
+    callback = function(args)
+      vim.lsp.start({
+        name = "pipec",
+        cmd = opts.cmd,
+        root_dir = root_dir(vim.api.nvim_buf_get_name(args.buf)),
+        init_options = init_options,
+      }, { bufnr = args.buf })
+    end,
+  })
+end
+
+return M
