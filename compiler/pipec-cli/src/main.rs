@@ -27,6 +27,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Parse, resolve, type-check and lint a file; print diagnostics.
     Check(commands::check::Args),
+    /// Check, then write the CloudFormation template, buildspecs, appspecs, hook scripts and manifest.
+    Build(commands::build::Args),
     /// Print files in the canonical layout, or rewrite them in place.
     Fmt(commands::fmt::Args),
     /// Print the long description of a diagnostic code (`P2003` or `unresolved-reference`).
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let color = output::color_choice(cli.color, cli.no_color);
     let code = match cli.command {
         Command::Check(args) => commands::check::run(&args, color),
+        Command::Build(args) => commands::build::run(&args, color),
         Command::Fmt(args) => commands::fmt::run(&args, color),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),

@@ -12,6 +12,7 @@ use pipec_sema::{Analysis, SourceModule};
 use pipec_span::{FileId, SourceDb, Span};
 use pipec_syntax::ast::{ExprKind, File, ItemKind};
 
+pub use pipec_emit::Artifacts;
 pub use pipec_sema::{schema, stdlib, Definition, Reference, SymbolIndex};
 
 /// Reads the files a program `use`s.
@@ -316,4 +317,19 @@ pub fn format(text: &str) -> Option<String> {
         &file,
         &pipec_syntax::scan_comments(FileId(0), text),
     ))
+}
+
+/// Lowers a checked program to its files. `None` when the program has errors (they are in
+/// `checked`); otherwise the artifacts, with emit's own diagnostics appended to `checked`.
+#[must_use]
+pub fn build(checked: &mut Checked) -> Option<Artifacts> {
+    if checked.has_errors() {
+        return None;
+    }
+    let (artifacts, mut diagnostics) = pipec_emit::emit(&checked.analysis.program);
+    checked.analysis.diagnostics.append(&mut diagnostics);
+    if checked.has_errors() {
+        return None;
+    }
+    Some(artifacts)
 }

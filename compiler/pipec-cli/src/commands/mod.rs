@@ -1,5 +1,6 @@
 //! One module per verb.
 
+pub(crate) mod build;
 pub(crate) mod check;
 pub(crate) mod completions;
 pub(crate) mod explain;
