@@ -33,6 +33,8 @@ pub(crate) enum Command {
     Fmt(commands::fmt::Args),
     /// Print the long description of a diagnostic code (`P2003` or `unresolved-reference`).
     Explain(commands::explain::Args),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
     /// Print a shell completion script.
     Completions(commands::completions::Args),
 }
@@ -46,6 +48,13 @@ fn main() -> ExitCode {
         Command::Fmt(args) => commands::fmt::run(&args, color),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Lsp => match pipec_lsp::run_stdio() {
+            Ok(()) => output::EXIT_OK,
+            Err(error) => {
+                eprintln!("error: the language server stopped: {error}");
+                output::EXIT_ERRORS
+            }
+        },
     };
     ExitCode::from(code)
 }

@@ -107,6 +107,10 @@ pub(crate) fn io_reason(error: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+        std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory => {
+            "a file is in the way".to_string()
+        }
+        std::io::ErrorKind::IsADirectory => "it is a directory".to_string(),
         _ => error.to_string(),
     }
 }

@@ -645,3 +645,19 @@ async fn outputs_use_pipe_names() {
         report.to_json()
     ));
 }
+
+#[tokio::test]
+async fn other_service_errors_and_bad_manifests_are_diagnostics() {
+    let fake = FakeCloudFormation::new();
+    fake.fail_next(
+        "DescribeStacks",
+        ApiError::service(
+            "DescribeStacks",
+            "ValidationError",
+            "Template format error: unsupported structure",
+        ),
+    );
+    let mut all = plan(&fake, &request(), &NoProgress).await.unwrap_err();
+    all.extend(pipec_deploy::Manifest::from_json("{ not json").unwrap_err());
+    insta::assert_snapshot!(diagnostics_text(&all));
+}
