@@ -33,6 +33,8 @@ pub(crate) enum Command {
     Fmt(commands::fmt::Args),
     /// Print the long description of a diagnostic code (`P2003` or `unresolved-reference`).
     Explain(commands::explain::Args),
+    /// Print the pipeline as a picture: stages, actions and the resources each uses.
+    Graph(commands::graph::Args),
     /// Run the language server on stdin/stdout (for editors).
     Lsp,
     /// Print a shell completion script.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => commands::fmt::run(&args, color),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
+        Command::Graph(args) => commands::graph::run(&args, color),
         Command::Lsp => match pipec_lsp::run_stdio() {
             Ok(()) => output::EXIT_OK,
             Err(error) => {

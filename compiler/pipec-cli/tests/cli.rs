@@ -263,3 +263,22 @@ fn completions_and_help() {
     let version = pipec(&["--version"], &root);
     assert!(text(&version.stdout).starts_with("pipec "));
 }
+
+#[test]
+fn graph_of_the_examples() {
+    let root = repo();
+    let mermaid = pipec(&["graph", "examples/seed-ec2/pipeline.pipe"], &root);
+    assert_eq!(mermaid.status.code(), Some(0));
+    insta::assert_snapshot!("graph_seed_mermaid", text(&mermaid.stdout));
+    let dot = pipec(
+        &[
+            "graph",
+            "--format",
+            "dot",
+            "examples/seed-s3-site/pipeline.pipe",
+        ],
+        &root,
+    );
+    assert_eq!(dot.status.code(), Some(0));
+    insta::assert_snapshot!("graph_site_dot", text(&dot.stdout));
+}

@@ -12,7 +12,7 @@ use pipec_sema::{Analysis, SourceModule};
 use pipec_span::{FileId, SourceDb, Span};
 use pipec_syntax::ast::{ExprKind, File, ItemKind};
 
-pub use pipec_emit::Artifacts;
+pub use pipec_emit::{graph, Artifacts, GraphFormat};
 pub use pipec_sema::{schema, stdlib, Definition, Reference, SymbolIndex};
 
 /// Reads the files a program `use`s.

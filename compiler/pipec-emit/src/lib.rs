@@ -11,6 +11,7 @@ mod codebuild;
 mod codedeploy;
 mod ctx;
 mod ec2;
+mod graph;
 mod iam;
 mod manifest;
 mod pipeline;
@@ -22,6 +23,7 @@ use pipec_diagnostics::{Code, Diagnostic};
 use pipec_ir::Program;
 use serde_json::{json, Map, Value};
 
+pub use graph::{graph, GraphFormat};
 pub use yaml::base64_encode;
 
 /// CloudFormation accepts a template body of at most this many bytes in the request itself.
