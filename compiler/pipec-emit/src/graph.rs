@@ -49,7 +49,7 @@ fn collect(program: &Program) -> Graph {
         uses: Vec::new(),
         resources: Vec::new(),
     };
-    let mut add_resource = |graph: &mut Graph, node: String, label: String, shape: Shape| {
+    let add_resource = |graph: &mut Graph, node: String, label: String, shape: Shape| {
         if !graph
             .resources
             .iter()
