@@ -323,7 +323,39 @@ impl Checker<'_> {
                 let is_param = global.is_param;
                 let override_value = global.override_value.clone();
                 let value = if let Some(text) = override_value {
-                    override_to_value(&text, crate::check::required_type(&decl.value))
+                    let declared =
+                        crate::check::required_type(&decl.value).or(match decl.value.kind {
+                            ExprKind::Int(_) => Some("a number"),
+                            ExprKind::Bool(_) => Some("true or false"),
+                            _ => None,
+                        });
+                    match override_to_value(&text, declared) {
+                        Value::Str(_) if matches!(declared, Some("a number" | "true or false")) => {
+                            self.report(
+                                Diagnostic::error(
+                                    Code::TYPE_MISMATCH,
+                                    format!(
+                                        "`--var {name}={text}` is not {}",
+                                        declared.unwrap_or("valid")
+                                    ),
+                                )
+                                .primary(
+                                    decl_span.clone(),
+                                    format!("declared as {}", declared.unwrap_or("a value")),
+                                )
+                                .help(format!(
+                                    "pass {}",
+                                    if declared == Some("a number") {
+                                        "a whole number"
+                                    } else {
+                                        "true or false"
+                                    }
+                                )),
+                            );
+                            Value::Error
+                        }
+                        value => value,
+                    }
                 } else if let (true, Some(ty)) =
                     (is_param, crate::check::required_type(&decl.value))
                 {

@@ -2183,6 +2183,35 @@ impl<'a> Checker<'a> {
                 );
             } else {
                 feeders.insert(deploy.from.as_str(), deploy);
+                if let Some(build) = program
+                    .builds
+                    .iter()
+                    .find(|build| build.origin.name == deploy.from)
+                {
+                    let problem = if build.artifacts.discard_paths {
+                        Some("`discard_paths = true` would flatten the bundle's `scripts/` folder")
+                    } else if build
+                        .artifacts
+                        .base_dir
+                        .as_deref()
+                        .is_some_and(|dir| dir.contains(['*', '?', '[']))
+                    {
+                        Some(
+                            "a glob `base_dir` leaves no single folder to write `appspec.yml` into",
+                        )
+                    } else {
+                        None
+                    };
+                    if let Some(problem) = problem {
+                        self.report(
+                            Diagnostic::error(Code::INVALID_VALUE, format!("build `{}` cannot carry the bundle of deploy `{}`", build.origin.name, deploy.origin.name))
+                                .primary(build.origin.span.clone(), problem)
+                                .secondary(deploy.origin.span.clone(), "EC2 deploy of this build")
+                                .note("The bundle's appspec.yml and scripts/ are written into the build output's root.")
+                                .help("remove `discard_paths`, or use a plain `base_dir`"),
+                        );
+                    }
+                }
             }
             let matched = program.instances.iter().any(|instance| {
                 groups.iter().all(|group| {
