@@ -122,7 +122,7 @@ impl<'a> Checker<'a> {
             let fields = self.fields(items, spec(decl.kind.keyword()), &owner);
             let origin = Origin {
                 name: decl.name.clone(),
-                span: decl.span.clone(),
+                span: decl.name_span.clone(),
                 location: self.location(&decl.span),
             };
             match decl.kind {

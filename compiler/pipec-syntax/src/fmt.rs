@@ -106,9 +106,10 @@ impl Printer<'_> {
             }
             self.indent(level);
             self.item(item, level);
-            if index + 1 < items.len() && is_bare_name(item) {
+            if items.get(index + 1).is_some_and(|next| is_bare_name(item) || is_bare_object(next)) {
                 // `a` followed by `b = 1` on the next line would read as the declaration
-                // `a b = 1`: the comma keeps them apart.
+                // `a b = 1`, and `x = a` followed by `{ … }` as `x = a { … }`: the comma keeps
+                // them apart.
                 self.out.push(',');
             }
             self.trailing_comment(item.span.end());
@@ -356,4 +357,8 @@ impl Printer<'_> {
 
 fn is_bare_name(item: &Item) -> bool {
     matches!(&item.kind, ItemKind::Expr(expr, None) if matches!(&expr.kind, ExprKind::Path(path) if path.len() == 1))
+}
+
+fn is_bare_object(item: &Item) -> bool {
+    matches!(&item.kind, ItemKind::Expr(expr, _) if matches!(&expr.kind, ExprKind::Object(_)))
 }
