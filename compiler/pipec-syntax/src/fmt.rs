@@ -106,7 +106,10 @@ impl Printer<'_> {
             }
             self.indent(level);
             self.item(item, level);
-            if items.get(index + 1).is_some_and(|next| is_bare_name(item) || is_bare_object(next)) {
+            if items
+                .get(index + 1)
+                .is_some_and(|next| is_bare_name(item) || is_bare_object(next))
+            {
                 // `a` followed by `b = 1` on the next line would read as the declaration
                 // `a b = 1`, and `x = a` followed by `{ … }` as `x = a { … }`: the comma keeps
                 // them apart.

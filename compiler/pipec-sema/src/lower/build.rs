@@ -1,0 +1,402 @@
+//! Lowering of `repo` and `build` blocks.
+
+use super::{fields_enum_opt, Ctx, Declared};
+use crate::check::{nested_spec, Checker, Fields, ScopeId};
+use crate::eval::Value;
+use crate::schema;
+use crate::validate::NameRule;
+use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
+use pipec_ir::{Artifacts, Build, EnvKind, EnvVar, Kind, Origin, Phase, Repo};
+use pipec_span::Span;
+use pipec_syntax::ast::{ExprKind, Item};
+use std::collections::BTreeMap;
+
+impl<'a> Checker<'a> {
+    pub(super) fn lower_repo(
+        &mut self,
+        ctx: &Ctx,
+        decl: &Declared<'a>,
+        origin: Origin,
+        fields: &Fields<'a>,
+    ) -> Repo {
+        let aws_name = self.aws_name(ctx, fields, decl, NameRule::Repo, true);
+        let branch = self
+            .attr_str(fields, "branch")
+            .unwrap_or_else(|| "main".to_string());
+        if branch.is_empty()
+            || branch.len() > 256
+            || branch.contains("..")
+            || branch.contains(' ')
+            || branch.ends_with('/')
+        {
+            if let Some((_, expr, _)) = fields.attrs.get("branch") {
+                self.report(
+                    Diagnostic::error(
+                        Code::INVALID_NAME,
+                        format!("`{branch}` is not a valid branch name"),
+                    )
+                    .primary(expr.span.clone(), "invalid git branch")
+                    .help("use 1 to 256 characters without spaces, `..` or a trailing `/`"),
+                );
+            }
+        }
+        let description = self.attr_str(fields, "description");
+        let create = self.attr_bool(fields, "create", true);
+        if !create && !fields.has_attr("name") {
+            self.missing(decl, "name", "\"existing-repository\"");
+        }
+        let tags = self.tags(ctx, fields, &decl.name_span);
+        Repo {
+            origin,
+            aws_name,
+            branch,
+            description,
+            create,
+            tags,
+        }
+    }
+
+    pub(super) fn lower_build(
+        &mut self,
+        ctx: &Ctx,
+        decl: &Declared<'a>,
+        origin: Origin,
+        fields: &Fields<'a>,
+    ) -> Option<Build> {
+        let source = match fields.attrs.get("source") {
+            Some((_, expr, scope)) => self.want_ref(expr, *scope, Kind::Repo),
+            None => {
+                let example = self
+                    .only_of_kind(Kind::Repo)
+                    .unwrap_or_else(|| "repo.NAME".to_string());
+                self.missing(decl, "source", &example);
+                None
+            }
+        };
+        let aws_name = self.aws_name(ctx, fields, decl, NameRule::Project, true);
+        let image = self
+            .attr_str(fields, "image")
+            .unwrap_or_else(|| "aws/codebuild/standard:7.0".to_string());
+        let compute = self
+            .attr_enum(fields, "compute", schema::COMPUTE, "BUILD_GENERAL1_SMALL")
+            .to_string();
+        let environment_type = if image.contains("aarch64") {
+            "ARM_CONTAINER"
+        } else {
+            "LINUX_CONTAINER"
+        }
+        .to_string();
+        let privileged = self.attr_bool(fields, "privileged", false);
+        let mut runtimes = Vec::new();
+        if let Some((_, expr, scope)) = fields.attrs.get("runtime") {
+            for (name, name_span, value, value_span) in
+                self.want_map(expr, *scope).unwrap_or_default()
+            {
+                let version = match value {
+                    Value::Int(number) => Some(number.to_string()),
+                    other => self.value_str(&other, &value_span),
+                };
+                let Some(version) = version else { continue };
+                self.check_runtime(&image, &name, &version, &name_span, &value_span);
+                runtimes.push((name, version));
+            }
+        }
+        let mut env = Vec::new();
+        if let Some((_, expr, scope)) = fields.attrs.get("env") {
+            for (name, name_span, value, value_span) in
+                self.want_map(expr, *scope).unwrap_or_default()
+            {
+                if name.starts_with("CODEBUILD_")
+                    || !name
+                        .chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+                {
+                    self.report(
+                        Diagnostic::error(
+                            Code::INVALID_NAME,
+                            format!("`{name}` cannot be a build variable name"),
+                        )
+                        .primary(name_span.clone(), "invalid variable name")
+                        .help("use letters, digits and `_`, not starting with `CODEBUILD_`"),
+                    );
+                    continue;
+                }
+                let (kind, text) = match value {
+                    Value::Str(text) => {
+                        self.check_credential(&name, &text, &value_span);
+                        (EnvKind::Plaintext, text)
+                    }
+                    Value::Int(number) => (EnvKind::Plaintext, number.to_string()),
+                    Value::Bool(flag) => (EnvKind::Plaintext, flag.to_string()),
+                    Value::Ssm(parameter) => (EnvKind::ParameterStore, parameter),
+                    Value::Secret(secret) => (EnvKind::SecretsManager, secret),
+                    other => {
+                        self.mismatch(&value_span, "a string, `ssm(\"…\")` or `secret(\"…\")`", &other, "build variables are strings or references to SSM parameters and secrets");
+                        continue;
+                    }
+                };
+                env.push(EnvVar {
+                    name,
+                    kind,
+                    value: text,
+                });
+            }
+        }
+        let timeout_minutes = match fields.attrs.get("timeout") {
+            Some((_, expr, scope)) => self
+                .want_int(expr, *scope, 5, 480, "a build timeout (minutes)")
+                .unwrap_or(60),
+            None => 60,
+        };
+        let cache = match fields.attrs.get("cache") {
+            Some((_, expr, scope)) => self
+                .want_str_list(expr, *scope)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect(),
+            None => Vec::new(),
+        };
+        let role = fields
+            .attrs
+            .get("role")
+            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
+        let description = self.attr_str(fields, "description");
+        let mut phases: Vec<Phase> = Vec::new();
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut artifacts = Artifacts {
+            files: vec!["**/*".to_string()],
+            base_dir: None,
+            discard_paths: false,
+            exclude: Vec::new(),
+        };
+        let mut artifacts_seen: Option<Span> = None;
+        for (block, scope) in &fields.blocks {
+            let keyword = block.keyword.name.as_str();
+            if let Some(first) = seen.get(keyword) {
+                let first = first.clone();
+                self.report(
+                    Diagnostic::error(
+                        Code::DUPLICATE_ATTRIBUTE,
+                        format!("`{keyword}` appears twice"),
+                    )
+                    .primary(block.keyword.span.clone(), "again here")
+                    .secondary(first, "first here")
+                    .help("merge the two blocks"),
+                );
+                continue;
+            }
+            seen.insert(keyword.to_string(), block.keyword.span.clone());
+            if let Some(label) = block.labels.first() {
+                self.report(
+                    Diagnostic::error(Code::UNEXPECTED_ITEM, format!("`{keyword}` takes no name"))
+                        .primary(label.span.clone(), "remove this")
+                        .help(format!("write `{keyword} {{ … }}`")),
+                );
+            }
+            let items: Vec<(&'a Item, ScopeId)> =
+                block.body.items.iter().map(|item| (item, *scope)).collect();
+            if keyword == "artifacts" {
+                artifacts_seen = Some(block.keyword.span.clone());
+                let inner = self.fields(items, nested_spec("build", "artifacts"), "`artifacts`");
+                if let Some((_, expr, scope)) = inner.attrs.get("files") {
+                    let files: Vec<String> = self
+                        .want_str_list(expr, *scope)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(file, _)| file)
+                        .collect();
+                    if files.is_empty() {
+                        self.report(
+                            Diagnostic::error(
+                                Code::INVALID_VALUE,
+                                "`files` must list at least one glob",
+                            )
+                            .primary(expr.span.clone(), "empty")
+                            .help("write `files = [\"**/*\"]` to output everything"),
+                        );
+                    } else {
+                        artifacts.files = files;
+                    }
+                }
+                artifacts.base_dir = self.attr_str(&inner, "base_dir");
+                artifacts.discard_paths = self.attr_bool(&inner, "discard_paths", false);
+                if let Some((_, expr, scope)) = inner.attrs.get("exclude") {
+                    artifacts.exclude = self
+                        .want_str_list(expr, *scope)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(file, _)| file)
+                        .collect();
+                }
+                continue;
+            }
+            let owner = format!("the `{keyword}` phase");
+            let inner = self.fields(items, nested_spec("build", keyword), &owner);
+            let commands = self.commands(&inner);
+            let mut finally = Vec::new();
+            for (finally_block, finally_scope) in &inner.blocks {
+                let items = finally_block
+                    .body
+                    .items
+                    .iter()
+                    .map(|item| (item, *finally_scope))
+                    .collect();
+                let finally_fields =
+                    self.fields(items, nested_spec("phase", "finally"), "`finally`");
+                finally.extend(self.commands(&finally_fields));
+            }
+            if commands.is_empty() {
+                self.report(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        format!("the `{keyword}` phase has no commands"),
+                    )
+                    .primary(block.keyword.span.clone(), "no `run` statement")
+                    .help("add `run \"command\"`, or remove the phase"),
+                );
+            }
+            let on_failure = fields_enum_opt(
+                self,
+                &inner,
+                "on_failure",
+                &[("abort", "ABORT"), ("continue", "CONTINUE")],
+            );
+            let run_as = self.attr_str(&inner, "run_as");
+            phases.push(Phase {
+                name: keyword.to_string(),
+                commands,
+                finally,
+                on_failure,
+                run_as,
+            });
+        }
+        let _ = artifacts_seen;
+        phases.sort_by_key(|phase| schema::PHASES.iter().position(|name| *name == phase.name));
+        if phases.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    format!("build `{}` has no phase", decl.name),
+                )
+                .primary(decl.name_span.clone(), "nothing to run")
+                .help("add a phase, e.g. `build { run \"make\" }`"),
+            );
+        }
+        let tags = self.tags(ctx, fields, &decl.name_span);
+        Some(Build {
+            origin,
+            aws_name,
+            source: source?,
+            image,
+            compute,
+            environment_type,
+            privileged,
+            runtimes,
+            env,
+            phases,
+            artifacts,
+            cache,
+            timeout_minutes,
+            role,
+            description,
+            tags,
+        })
+    }
+
+    pub(super) fn check_runtime(
+        &mut self,
+        image: &str,
+        name: &str,
+        version: &str,
+        name_span: &Span,
+        value_span: &Span,
+    ) {
+        let Some((_, runtimes)) = schema::RUNTIMES.iter().find(|(known, _)| *known == image) else {
+            return;
+        };
+        let Some((_, versions)) = runtimes.iter().find(|(runtime, _)| *runtime == name) else {
+            let names: Vec<&str> = runtimes.iter().map(|(runtime, _)| *runtime).collect();
+            let mut diag = Diagnostic::warning(
+                Code::UNKNOWN_RUNTIME,
+                format!("`{image}` has no runtime `{name}`"),
+            )
+            .primary(name_span.clone(), "unknown runtime");
+            diag = match did_you_mean(name, names.iter().copied()) {
+                Some(best) => diag.help(format!("did you mean `{best}`?")).fix(
+                    format!("replace with `{best}`"),
+                    name_span.clone(),
+                    best,
+                ),
+                None => diag.help(format!("runtimes on this image: {}", names.join(", "))),
+            };
+            self.report(diag);
+            return;
+        };
+        let matches = version == "latest"
+            || version.starts_with('$')
+            || versions.iter().any(|known| {
+                *known == version
+                    || version.strip_suffix(".x").is_some_and(|major| {
+                        known.split('.').next() == Some(major) || *known == major
+                    })
+            });
+        if !matches {
+            self.report(
+                Diagnostic::warning(
+                    Code::UNKNOWN_RUNTIME,
+                    format!("`{image}` does not list {name} {version}"),
+                )
+                .primary(value_span.clone(), "version not on this image")
+                .help(format!("versions on this image: {}", versions.join(", "))),
+            );
+        }
+    }
+
+    pub(super) fn commands(&mut self, fields: &Fields<'a>) -> Vec<String> {
+        let mut commands = Vec::new();
+        for (statement, scope) in Self::statements(fields, "run").collect::<Vec<_>>() {
+            if let Some(clause) = statement.clauses.first() {
+                self.report(
+                    Diagnostic::error(
+                        Code::UNEXPECTED_ITEM,
+                        format!("`run` takes no `{}` clause", clause.keyword.name),
+                    )
+                    .primary(clause.keyword.span.clone(), "not allowed here")
+                    .help("write `run \"command\"`"),
+                );
+            }
+            let value = match &statement.argument.kind {
+                ExprKind::Str(parts) => self.eval_string(parts, scope, true),
+                _ => self.eval(&statement.argument, scope),
+            };
+            match value {
+                Value::Str(command) => {
+                    if command.trim().is_empty() {
+                        self.report(
+                            Diagnostic::error(Code::INVALID_VALUE, "empty command")
+                                .primary(statement.argument.span.clone(), "nothing to run")
+                                .help("remove the statement or write a command"),
+                        );
+                    } else {
+                        commands.push(command);
+                    }
+                }
+                Value::List(items) => {
+                    for (item, span) in items {
+                        if let Some(command) = self.value_str(&item, &span) {
+                            commands.push(command);
+                        }
+                    }
+                }
+                other => self.mismatch(
+                    &statement.argument.span,
+                    "a command string",
+                    &other,
+                    "write `run \"command\"`",
+                ),
+            }
+        }
+        commands
+    }
+}

@@ -1,0 +1,603 @@
+//! Lowering of `deploy` blocks: targets, files, permissions and hooks.
+
+use super::{fields_enum_opt, Ctx, Declared, HookBody};
+use crate::check::{nested_spec, Checker, Fields, ScopeId};
+use crate::eval::Value;
+use crate::schema;
+use crate::validate::NameRule;
+use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
+use pipec_ir::{Deploy, Hook, Kind, Origin, Permission, TagFilter, Target};
+use pipec_span::Span;
+use pipec_syntax::ast::{Expr, ExprKind, Item, ItemKind};
+use std::collections::BTreeMap;
+
+impl<'a> Checker<'a> {
+    pub(super) fn lower_deploy(
+        &mut self,
+        ctx: &Ctx,
+        decl: &Declared<'a>,
+        origin: Origin,
+        fields: &Fields<'a>,
+    ) -> Option<Deploy> {
+        let from = match fields.attrs.get("from") {
+            Some((_, expr, scope)) => self.want_ref(expr, *scope, Kind::Build),
+            None => {
+                let example = self
+                    .only_of_kind(Kind::Build)
+                    .unwrap_or_else(|| "build.NAME".to_string());
+                self.missing(decl, "from", &example);
+                None
+            }
+        };
+        let target = match fields.attrs.get("target") {
+            Some((_, expr, scope)) => self.lower_target(expr, *scope),
+            None => {
+                self.missing(decl, "target", "ec2 { tags = { Deploy = \"web\" } }");
+                None
+            }
+        };
+        let aws_name = self.aws_name(ctx, fields, decl, NameRule::CodeDeploy, true);
+        let config = self
+            .attr_enum(
+                fields,
+                "config",
+                schema::DEPLOY_CONFIGS,
+                "CodeDeployDefault.OneAtATime",
+            )
+            .to_string();
+        let file_exists = fields_enum_opt(
+            self,
+            fields,
+            "file_exists",
+            &[
+                ("disallow", "DISALLOW"),
+                ("overwrite", "OVERWRITE"),
+                ("retain", "RETAIN"),
+            ],
+        );
+        let auto_rollback = self.attr_bool(fields, "auto_rollback", true);
+        let role = fields
+            .attrs
+            .get("role")
+            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
+        let mut files = Vec::new();
+        let mut permissions = Vec::new();
+        let mut hooks: Vec<Hook> = Vec::new();
+        let is_s3 = matches!(target, Some(Target::S3 { .. }));
+        for (block, scope) in &fields.blocks {
+            if is_s3 {
+                self.report(
+                    Diagnostic::error(
+                        Code::UNEXPECTED_ITEM,
+                        format!("`{}` applies only to EC2 deploys", block.keyword.name),
+                    )
+                    .primary(block.keyword.span.clone(), "not for an S3 target")
+                    .help("an S3 deploy copies the build output to the bucket; remove this block"),
+                );
+                continue;
+            }
+            match block.keyword.name.as_str() {
+                "files" => {
+                    let items = block.body.items.iter().map(|item| (item, *scope)).collect();
+                    let inner = self.fields(items, nested_spec("deploy", "files"), "`files`");
+                    for (source, destination, scope) in &inner.exprs {
+                        let Some(destination) = destination else {
+                            self.report(
+                                Diagnostic::error(
+                                    Code::UNEXPECTED_ITEM,
+                                    "a `files` entry maps a source to a destination",
+                                )
+                                .primary(source.span.clone(), "no `->`")
+                                .help("write `\"source\" -> \"/absolute/destination\"`"),
+                            );
+                            continue;
+                        };
+                        let (Some(source_text), Some(destination_text)) = (
+                            self.want_str(source, *scope),
+                            self.want_str(destination, *scope),
+                        ) else {
+                            continue;
+                        };
+                        if !destination_text.starts_with('/') {
+                            self.report(
+                                Diagnostic::error(Code::INVALID_VALUE, format!("destination `{destination_text}` is not an absolute path"))
+                                    .primary(destination.span.clone(), "must start with `/`")
+                                    .help("CodeDeploy copies to absolute paths on the instance, e.g. \"/srv/app\""),
+                            );
+                            continue;
+                        }
+                        if source_text.starts_with('/') && source_text != "/" {
+                            self.report(
+                                Diagnostic::error(Code::INVALID_VALUE, format!("source `{source_text}` must be relative to the bundle root"))
+                                    .primary(source.span.clone(), "absolute source")
+                                    .help("write the path inside the build output, or \"/\" for all of it"),
+                            );
+                            continue;
+                        }
+                        files.push((source_text, destination_text));
+                    }
+                }
+                "permissions" => {
+                    let object = match block.labels.as_slice() {
+                        [label] if label.quoted && label.text.starts_with('/') => {
+                            Some(label.text.clone())
+                        }
+                        [label] => {
+                            self.report(
+                                Diagnostic::error(
+                                    Code::INVALID_VALUE,
+                                    "`permissions` takes an absolute path in quotes",
+                                )
+                                .primary(label.span.clone(), "expected \"/path\"")
+                                .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
+                            );
+                            None
+                        }
+                        _ => {
+                            self.report(
+                                Diagnostic::error(
+                                    Code::MISSING_ATTRIBUTE,
+                                    "`permissions` needs the path it applies to",
+                                )
+                                .primary(block.keyword.span.clone(), "no path")
+                                .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
+                            );
+                            None
+                        }
+                    };
+                    let items = block.body.items.iter().map(|item| (item, *scope)).collect();
+                    let inner =
+                        self.fields(items, nested_spec("deploy", "permissions"), "`permissions`");
+                    let mode = inner.attrs.get("mode").and_then(|(_, expr, scope)| {
+                        let value = self.eval(expr, *scope);
+                        let text = match value {
+                            Value::Int(number) => Some(number.to_string()),
+                            other => self.value_str(&other, &expr.span),
+                        }?;
+                        self.check_mode(&text, &expr.span).then_some(text)
+                    });
+                    let types: Vec<String> = match inner.attrs.get("type") {
+                        Some((_, expr, scope)) => {
+                            let mut types = Vec::new();
+                            for (text, span) in self.want_str_list(expr, *scope).unwrap_or_default()
+                            {
+                                if text == "file" || text == "directory" {
+                                    types.push(text);
+                                } else {
+                                    self.report(
+                                        Diagnostic::error(
+                                            Code::INVALID_VALUE,
+                                            format!("`{text}` is not a permission type"),
+                                        )
+                                        .primary(span, "not allowed")
+                                        .help("use \"file\" and/or \"directory\""),
+                                    );
+                                }
+                            }
+                            types
+                        }
+                        None => Vec::new(),
+                    };
+                    let except = match inner.attrs.get("except") {
+                        Some((_, expr, scope)) => self
+                            .want_str_list(expr, *scope)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(text, _)| text)
+                            .collect(),
+                        None => Vec::new(),
+                    };
+                    let permission = Permission {
+                        object: object.clone().unwrap_or_default(),
+                        pattern: self.attr_str(&inner, "pattern"),
+                        except,
+                        owner: self.attr_str(&inner, "owner"),
+                        group: self.attr_str(&inner, "group"),
+                        mode,
+                        types,
+                    };
+                    if let Some(object) = object {
+                        if permissions
+                            .iter()
+                            .any(|other: &Permission| other.object == object)
+                        {
+                            self.report(
+                                Diagnostic::error(Code::DUPLICATE_ATTRIBUTE, format!("permissions for `{object}` are given twice"))
+                                    .primary(block.labels[0].span.clone(), "again here")
+                                    .help("CodeDeploy fails when one object is listed twice: merge the blocks"),
+                            );
+                        } else {
+                            permissions.push(permission);
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(hook) = self.lower_hook(
+                        block.keyword.span.clone(),
+                        &block.labels,
+                        HookBody::Block(&block.body.items, *scope),
+                        block.keyword.span.to(&block.body.span),
+                    ) {
+                        hooks.push(hook);
+                    }
+                }
+            }
+        }
+        for (decl_item, _) in &fields.decls {
+            if is_s3 {
+                self.report(
+                    Diagnostic::error(Code::UNEXPECTED_ITEM, "hooks apply only to EC2 deploys")
+                        .primary(decl_item.keyword.span.clone(), "not for an S3 target")
+                        .help("remove the hook"),
+                );
+                continue;
+            }
+            let span = decl_item.keyword.span.to(&decl_item.value.span);
+            if let Some(hook) = self.lower_hook(
+                decl_item.keyword.span.clone(),
+                &decl_item.labels,
+                HookBody::Preset(&decl_item.value),
+                span,
+            ) {
+                hooks.push(hook);
+            }
+        }
+        self.check_hooks(&mut hooks);
+        let tags = self.tags(ctx, fields, &decl.name_span);
+        let _ = &decl.keyword_span;
+        Some(Deploy {
+            origin,
+            application_name: aws_name.clone(),
+            group_name: aws_name,
+            from: from?,
+            target: target?,
+            config,
+            files,
+            file_exists,
+            permissions,
+            hooks,
+            auto_rollback,
+            role,
+            tags,
+        })
+    }
+
+    pub(super) fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<Target> {
+        let ExprKind::Apply(path, body) = &expr.kind else {
+            let value = self.eval(expr, scope);
+            self.mismatch(&expr.span, "`ec2 { … }` or `s3 { … }`", &value, "write `target = ec2 { tags = { Deploy = \"web\" } }` or `target = s3 { site = site.NAME }`");
+            return None;
+        };
+        let name = path
+            .iter()
+            .map(|segment| segment.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        let items: Vec<(&'a Item, ScopeId)> = body.items.iter().map(|item| (item, scope)).collect();
+        match name.as_str() {
+            "ec2" => {
+                let mut groups = Vec::new();
+                let mut given = false;
+                for item in &body.items {
+                    let ItemKind::Attr(attr) = &item.kind else {
+                        self.report(
+                            Diagnostic::error(
+                                Code::UNEXPECTED_ITEM,
+                                "`ec2` holds `tags` or `tag_groups`",
+                            )
+                            .primary(item.span.clone(), "not allowed here")
+                            .help("write `ec2 { tags = { Key = \"value\" } }`"),
+                        );
+                        continue;
+                    };
+                    match attr.key.text.as_str() {
+                        "tags" => {
+                            given = true;
+                            if let Some(group) = self.tag_group(&attr.value, scope) {
+                                groups.push(group);
+                            }
+                        }
+                        "tag_groups" => {
+                            given = true;
+                            let list = match &attr.value.kind {
+                                ExprKind::List(elements) => elements.iter().collect::<Vec<_>>(),
+                                _ => {
+                                    let value = self.eval(&attr.value, scope);
+                                    self.mismatch(&attr.value.span, "a list of tag maps", &value, "write `tag_groups = [{ Role = \"web\" }, { Env = \"prod\" }]`");
+                                    Vec::new()
+                                }
+                            };
+                            if list.len() > 3 {
+                                self.report(
+                                    Diagnostic::error(Code::INVALID_VALUE, format!("{} tag groups; CodeDeploy allows at most 3", list.len()))
+                                        .primary(attr.value.span.clone(), "too many groups")
+                                        .help("merge groups: an instance must match one tag of every group"),
+                                );
+                            }
+                            for element in list {
+                                if let Some(group) = self.tag_group(element, scope) {
+                                    groups.push(group);
+                                }
+                            }
+                        }
+                        other => {
+                            let mut diag = Diagnostic::error(
+                                Code::UNKNOWN_ATTRIBUTE,
+                                format!("`ec2` has no attribute `{other}`"),
+                            )
+                            .primary(attr.key.span.clone(), "unknown attribute");
+                            if let Some(best) = did_you_mean(other, ["tags", "tag_groups"]) {
+                                diag = diag.help(format!("did you mean `{best}`?")).fix(
+                                    format!("replace with `{best}`"),
+                                    attr.key.span.clone(),
+                                    best,
+                                );
+                            } else {
+                                diag = diag.help("`ec2` takes `tags` (any tag matches) or `tag_groups` (one tag of every group must match)");
+                            }
+                            self.report(diag);
+                        }
+                    }
+                }
+                if !given {
+                    self.report(
+                        Diagnostic::error(
+                            Code::MISSING_ATTRIBUTE,
+                            "`ec2` needs the tags that select instances",
+                        )
+                        .primary(expr.span.clone(), "no `tags`")
+                        .help("write `ec2 { tags = { Deploy = \"web\" } }`"),
+                    );
+                }
+                (!groups.is_empty()).then_some(Target::Ec2 { groups })
+            }
+            "s3" => {
+                let s3_spec = schema::BlockSpec {
+                    keyword: "s3",
+                    parent: "deploy",
+                    doc: "",
+                    aws: "",
+                    attrs: &[
+                        schema::AttrSpec {
+                            name: "site",
+                            ty: "site reference",
+                            required: true,
+                            default: None,
+                            values: &[],
+                            doc: "",
+                            aws: "BucketName",
+                        },
+                        schema::AttrSpec {
+                            name: "prefix",
+                            ty: "string",
+                            required: false,
+                            default: None,
+                            values: &[],
+                            doc: "",
+                            aws: "ObjectKey",
+                        },
+                    ],
+                    blocks: &[],
+                    statements: &[],
+                    exports: &[],
+                };
+                let inner = self.fields(items, &s3_spec, "`s3`");
+                let site = match inner.attrs.get("site") {
+                    Some((_, expr, scope)) => self.want_ref(expr, *scope, Kind::Site),
+                    None => {
+                        let example = self
+                            .only_of_kind(Kind::Site)
+                            .unwrap_or_else(|| "site.NAME".to_string());
+                        self.report(
+                            Diagnostic::error(
+                                Code::MISSING_ATTRIBUTE,
+                                "`s3` needs the `site` to deploy to",
+                            )
+                            .primary(expr.span.clone(), "no `site`")
+                            .help(format!("write `s3 {{ site = {example} }}`")),
+                        );
+                        None
+                    }
+                };
+                let prefix = self.attr_str(&inner, "prefix");
+                Some(Target::S3 {
+                    site: site?,
+                    prefix,
+                })
+            }
+            other => {
+                let mut diag = Diagnostic::error(
+                    Code::INVALID_VALUE,
+                    format!("`{other}` is not a deploy target"),
+                )
+                .primary(expr.span.clone(), "unknown target");
+                if let Some(best) = did_you_mean(other, ["ec2", "s3"]) {
+                    diag = diag.help(format!("did you mean `{best}`?"));
+                } else {
+                    diag = diag.help("targets are `ec2 { tags = … }` and `s3 { site = … }`");
+                }
+                self.report(diag);
+                None
+            }
+        }
+    }
+
+    pub(super) fn tag_group(&mut self, expr: &Expr, scope: ScopeId) -> Option<Vec<TagFilter>> {
+        let entries = self.want_map(expr, scope)?;
+        if entries.is_empty() {
+            self.report(
+                Diagnostic::error(Code::INVALID_VALUE, "an empty tag filter selects nothing")
+                    .primary(expr.span.clone(), "no tags")
+                    .help("write at least one `Key = \"value\"`"),
+            );
+            return None;
+        }
+        if entries.len() > 10 {
+            self.report(
+                Diagnostic::error(
+                    Code::INVALID_VALUE,
+                    format!("{} tags in one group; CodeDeploy allows 10", entries.len()),
+                )
+                .primary(expr.span.clone(), "too many tags")
+                .help("use fewer tags, or split them into `tag_groups`"),
+            );
+        }
+        let mut filters = Vec::new();
+        for (key, key_span, value, value_span) in entries {
+            let Some(value) = self.value_str(&value, &value_span) else {
+                continue;
+            };
+            let value = if value == "*" { String::new() } else { value };
+            if self.check_tag(&key, &value, &key_span, &value_span) {
+                filters.push(TagFilter { key, value });
+            }
+        }
+        Some(filters)
+    }
+
+    pub(super) fn lower_hook(
+        &mut self,
+        keyword_span: Span,
+        labels: &'a [pipec_syntax::ast::Label],
+        body: HookBody<'a>,
+        span: Span,
+    ) -> Option<Hook> {
+        let (event_label, name_label) = match labels {
+            [event, name] => (event, name),
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        Code::SYNTAX_ERROR,
+                        "a hook names its lifecycle event and itself",
+                    )
+                    .primary(keyword_span, "expected `hook EVENT \"name\"`")
+                    .help("write `hook application_start \"start\" { run \"…\" }`"),
+                );
+                return None;
+            }
+        };
+        let event = match schema::HOOK_EVENTS
+            .iter()
+            .find(|(name, aws)| *name == event_label.text || *aws == event_label.text)
+        {
+            Some((_, aws)) => Some(*aws),
+            None => {
+                let names: Vec<&str> = schema::HOOK_EVENTS.iter().map(|(name, _)| *name).collect();
+                let reserved = [
+                    "install",
+                    "download_bundle",
+                    "block_traffic",
+                    "allow_traffic",
+                    "Install",
+                    "DownloadBundle",
+                    "BlockTraffic",
+                    "AllowTraffic",
+                ];
+                let mut diag = Diagnostic::error(
+                    Code::UNKNOWN_HOOK_EVENT,
+                    format!(
+                        "`{}` is not a lifecycle event hooks can run in",
+                        event_label.text
+                    ),
+                )
+                .primary(event_label.span.clone(), "unknown event");
+                if reserved.contains(&event_label.text.as_str()) {
+                    diag = diag.note("This event is reserved for the CodeDeploy agent itself.");
+                }
+                diag = match did_you_mean(&event_label.text, names.iter().copied()) {
+                    Some(best) if !reserved.contains(&event_label.text.as_str()) => {
+                        diag.help(format!("did you mean `{best}`?")).fix(
+                            format!("replace with `{best}`"),
+                            event_label.span.clone(),
+                            best,
+                        )
+                    }
+                    _ => diag.help(format!("events: {}", names.join(", "))),
+                };
+                self.report(diag);
+                None
+            }
+        };
+        let name = name_label.text.clone();
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            self.report(
+                Diagnostic::error(Code::INVALID_NAME, format!("hook name `{name}` cannot name a script file"))
+                    .primary(name_label.span.clone(), "letters, digits, `-` and `_`")
+                    .help("the hook becomes scripts/<Event>-<name>.sh: use 1 to 64 letters, digits, `-` or `_`"),
+            );
+        }
+        let items = match body {
+            HookBody::Block(items, scope) => items.iter().map(|item| (item, scope)).collect(),
+            HookBody::Preset(value) => self.apply_preset(value, "a hook")?,
+        };
+        let fields = self.fields(items, nested_spec("deploy", "hook"), "a hook");
+        let commands = self.commands(&fields);
+        if commands.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    format!("hook `{name}` has no commands"),
+                )
+                .primary(name_label.span.clone(), "nothing to run")
+                .help("add `run \"command\"`, or apply a preset: `= node.start { … }`"),
+            );
+        }
+        let timeout = fields.attrs.get("timeout").and_then(|(_, expr, scope)| {
+            self.want_int(expr, *scope, 1, 3600, "a hook timeout (seconds)")
+        });
+        let runas = self.attr_str(&fields, "runas");
+        Some(Hook {
+            event: event?.to_string(),
+            name,
+            commands,
+            timeout,
+            runas,
+            location: self.location(&span),
+            span: name_label.span.clone(),
+        })
+    }
+
+    pub(super) fn check_hooks(&mut self, hooks: &mut [Hook]) {
+        let mut seen: BTreeMap<(String, String), Span> = BTreeMap::new();
+        let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+        for hook in hooks.iter() {
+            let key = (hook.event.clone(), hook.name.clone());
+            if let Some(first) = seen.get(&key) {
+                let first = first.clone();
+                self.report(
+                    Diagnostic::error(
+                        Code::DUPLICATE_HOOK,
+                        format!("two `{}` hooks are named `{}`", hook.event, hook.name),
+                    )
+                    .primary(hook.span.clone(), "declared again here")
+                    .secondary(first, "first declared here")
+                    .help("rename one of them, or merge their commands"),
+                );
+            } else {
+                seen.insert(key, hook.span.clone());
+            }
+            let total = totals.entry(hook.event.clone()).or_insert(0);
+            *total += hook.timeout.unwrap_or(3600);
+            let all_have_timeouts = true;
+            if *total > 3600 && all_have_timeouts {
+                self.report(
+                    Diagnostic::error(Code::HOOK_TIMEOUT, format!("the `{}` hooks add up to {total} seconds", hook.event))
+                        .primary(hook.span.clone(), "exceeds the 3600-second limit of one lifecycle event")
+                        .note("A hook without `timeout` counts as 3600 seconds, the agent's default.")
+                        .help("give each hook a `timeout` so that the event's total stays within 3600 seconds"),
+                );
+                *total = i64::MIN / 2;
+            }
+        }
+        hooks.sort_by_key(|hook| {
+            schema::HOOK_EVENTS
+                .iter()
+                .position(|(_, aws)| *aws == hook.event)
+        });
+    }
+}

@@ -1,0 +1,403 @@
+//! Lowering of each block kind to the IR, with its schema and AWS checks, and the checks that
+//! span several blocks (pipeline structure, tag filters that match no instance, shared build
+//! outputs, instance roles without a profile).
+
+use std::collections::BTreeMap;
+
+use pipec_diagnostics::{Code, Diagnostic};
+use pipec_ir::{Kind, Origin, Output, Program, Tag, Text, TextPart};
+use pipec_span::Span;
+use pipec_syntax::ast::{Expr, Item, ItemKind};
+
+use crate::check::{spec, Checker, DeclBody, Fields, ScopeId};
+use crate::eval::Value;
+use crate::validate::NameRule;
+
+mod build;
+mod deploy;
+mod iam;
+mod pipeline;
+
+struct Ctx {
+    prefix: String,
+    file_tags: Vec<Tag>,
+}
+
+/// One declared block, copied out of the checker's table.
+struct Declared<'a> {
+    kind: Kind,
+    name: String,
+    name_span: Span,
+    span: Span,
+    keyword_span: Span,
+    body: DeclBody<'a>,
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn lower_program(&mut self) -> Program {
+        self.eval_all_globals();
+        let root_name = self.db.name(self.root).to_string();
+        let stem = std::path::Path::new(&root_name)
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or("pipe");
+        let mut stem: String = stem
+            .chars()
+            .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+            .collect();
+        if !stem.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
+            stem.insert_str(0, "pipe-");
+        }
+        let (project, project_span) = match self.project.clone() {
+            Some((project, span)) => (project, Some(span)),
+            None => (stem, None),
+        };
+        let env = match self.global_value("env") {
+            Some(Value::Str(env)) => Some(env),
+            _ => None,
+        };
+        let prefix = match &env {
+            Some(env) => format!("{project}-{env}"),
+            None => project.clone(),
+        };
+        let stack_name = prefix.clone();
+        let stack_ok = stack_name.starts_with(|ch: char| ch.is_ascii_alphabetic())
+            && stack_name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            && stack_name.len() <= 128;
+        if !stack_ok {
+            let span = project_span
+                .clone()
+                .unwrap_or_else(|| Span::new(self.root, 0, 0));
+            self.report(
+                Diagnostic::error(Code::INVALID_NAME, format!("the stack name `{stack_name}` is not valid"))
+                    .primary(span, "the stack name derives from `project` and `env`")
+                    .note("CloudFormation stack names start with a letter and hold letters, digits and `-`, at most 128 characters.")
+                    .help("set `project = \"my-app\"` with letters, digits and `-`"),
+            );
+        }
+        let file_tags = self.file_tags();
+        let ctx = Ctx {
+            prefix,
+            file_tags: file_tags.clone(),
+        };
+        let mut program = Program {
+            project,
+            env,
+            stack_name,
+            source_name: root_name,
+            tags: file_tags,
+            repos: Vec::new(),
+            builds: Vec::new(),
+            deploys: Vec::new(),
+            instances: Vec::new(),
+            sites: Vec::new(),
+            roles: Vec::new(),
+            policies: Vec::new(),
+            groups: Vec::new(),
+            users: Vec::new(),
+            pipelines: Vec::new(),
+            outputs: Vec::new(),
+        };
+        let declared: Vec<Declared<'a>> = self
+            .blocks
+            .values()
+            .map(|decl| Declared {
+                kind: decl.kind,
+                name: decl.name.clone(),
+                name_span: decl.name_span.clone(),
+                span: decl.span.clone(),
+                keyword_span: decl.keyword_span.clone(),
+                body: match decl.body {
+                    DeclBody::Block(block) => DeclBody::Block(block),
+                    DeclBody::Applied(applied) => DeclBody::Applied(applied),
+                },
+            })
+            .collect();
+        for decl in &declared {
+            let owner = format!("{} `{}`", decl.kind.keyword(), decl.name);
+            let items = self.decl_items(&decl.body, &owner);
+            let fields = self.fields(items, spec(decl.kind.keyword()), &owner);
+            let origin = Origin {
+                name: decl.name.clone(),
+                span: decl.name_span.clone(),
+                location: self.location(&decl.span),
+            };
+            match decl.kind {
+                Kind::Repo => program
+                    .repos
+                    .push(self.lower_repo(&ctx, decl, origin, &fields)),
+                Kind::Build => {
+                    if let Some(build) = self.lower_build(&ctx, decl, origin, &fields) {
+                        program.builds.push(build);
+                    }
+                }
+                Kind::Deploy => {
+                    if let Some(deploy) = self.lower_deploy(&ctx, decl, origin, &fields) {
+                        program.deploys.push(deploy);
+                    }
+                }
+                Kind::Instance => program
+                    .instances
+                    .push(self.lower_instance(&ctx, decl, origin, &fields)),
+                Kind::Site => program
+                    .sites
+                    .push(self.lower_site(&ctx, decl, origin, &fields)),
+                Kind::Role => {
+                    if let Some(role) = self.lower_role(&ctx, decl, origin, &fields) {
+                        program.roles.push(role);
+                    }
+                }
+                Kind::Policy => program
+                    .policies
+                    .push(self.lower_policy(&ctx, decl, origin, &fields)),
+                Kind::Group => program
+                    .groups
+                    .push(self.lower_group(&ctx, decl, origin, &fields)),
+                Kind::User => program.users.push(self.lower_user(decl, origin, &fields)),
+                Kind::Pipeline => program
+                    .pipelines
+                    .push(self.lower_pipeline(&ctx, decl, origin, &fields)),
+            }
+        }
+        let outputs = self.outputs.clone();
+        for decl in outputs {
+            let value = self.eval(&decl.value, 0);
+            let text = match value {
+                Value::Str(text) => Some(Text::Literal(text)),
+                Value::Int(number) => Some(Text::Literal(number.to_string())),
+                Value::Bool(flag) => Some(Text::Literal(flag.to_string())),
+                Value::Text(parts) => Some(Text::Parts(parts)),
+                Value::Attr(attr) => Some(Text::Parts(vec![TextPart::Attr(attr)])),
+                Value::Error => None,
+                other => {
+                    self.mismatch(
+                        &decl.value.span,
+                        "a string or a resource attribute",
+                        &other,
+                        "output a string or an attribute such as `repo.app.clone_url_http`",
+                    );
+                    None
+                }
+            };
+            if let Some(value) = text {
+                let span = decl.labels[0].span.clone();
+                program.outputs.push(Output {
+                    origin: Origin {
+                        name: decl.labels[0].text.clone(),
+                        location: self.location(&span),
+                        span,
+                    },
+                    value,
+                    description: None,
+                });
+            }
+        }
+        self.cross_checks(&program);
+        program
+    }
+
+    fn file_tags(&mut self) -> Vec<Tag> {
+        let mut tags: BTreeMap<String, String> = BTreeMap::new();
+        let blocks = self.tag_blocks.clone();
+        for block in blocks {
+            for item in &block.body.items {
+                match &item.kind {
+                    ItemKind::Attr(attr) => {
+                        if let Some(value) = self.want_str(&attr.value, 0) {
+                            if self.check_tag(
+                                &attr.key.text,
+                                &value,
+                                &attr.key.span,
+                                &attr.value.span,
+                            ) {
+                                tags.insert(attr.key.text.clone(), value);
+                            }
+                        }
+                    }
+                    _ => self.report(
+                        Diagnostic::error(
+                            Code::UNEXPECTED_ITEM,
+                            "`tags` holds only `Key = \"value\"` entries",
+                        )
+                        .primary(item.span.clone(), "not a tag")
+                        .help("write `Key = \"value\"`"),
+                    ),
+                }
+            }
+        }
+        tags.into_iter()
+            .map(|(key, value)| Tag { key, value })
+            .collect()
+    }
+
+    fn tags(&mut self, ctx: &Ctx, fields: &Fields<'a>, span: &Span) -> Vec<Tag> {
+        let mut tags: BTreeMap<String, String> = ctx
+            .file_tags
+            .iter()
+            .map(|tag| (tag.key.clone(), tag.value.clone()))
+            .collect();
+        if let Some((_, expr, scope)) = fields.attrs.get("tags") {
+            for (key, key_span, value, value_span) in
+                self.want_map(expr, *scope).unwrap_or_default()
+            {
+                if let Some(value) = self.value_str(&value, &value_span) {
+                    if self.check_tag(&key, &value, &key_span, &value_span) {
+                        tags.insert(key, value);
+                    }
+                }
+            }
+        }
+        let tags: Vec<Tag> = tags
+            .into_iter()
+            .map(|(key, value)| Tag { key, value })
+            .collect();
+        self.check_tag_count(&tags, span);
+        tags
+    }
+
+    fn aws_name(
+        &mut self,
+        ctx: &Ctx,
+        fields: &Fields<'a>,
+        decl: &Declared<'a>,
+        rule: NameRule,
+        prefixed: bool,
+    ) -> String {
+        if let Some((_, expr, scope)) = fields.attrs.get("name") {
+            if let Some(name) = self.want_str(expr, *scope) {
+                self.check_name(&name, rule, &expr.span, false);
+                return name;
+            }
+        }
+        let base = decl.name.replace('_', "-");
+        let mut name = if prefixed {
+            format!("{}-{base}", ctx.prefix)
+        } else {
+            base
+        };
+        if matches!(rule, NameRule::Bucket) {
+            name = name.to_ascii_lowercase();
+        }
+        self.check_name(&name, rule, &decl.name_span, true);
+        name
+    }
+
+    fn attr_str(&mut self, fields: &Fields<'a>, name: &str) -> Option<String> {
+        let (_, expr, scope) = fields.attrs.get(name)?;
+        self.want_str(expr, *scope)
+    }
+
+    fn attr_bool(&mut self, fields: &Fields<'a>, name: &str, default: bool) -> bool {
+        match fields.attrs.get(name) {
+            Some((_, expr, scope)) => self.want_bool(expr, *scope).unwrap_or(default),
+            None => default,
+        }
+    }
+
+    fn attr_enum(
+        &mut self,
+        fields: &Fields<'a>,
+        name: &str,
+        choices: &[(&str, &'static str)],
+        default: &'static str,
+    ) -> &'static str {
+        match fields.attrs.get(name) {
+            Some((_, expr, scope)) => self
+                .want_enum(expr, *scope, choices, name)
+                .unwrap_or(default),
+            None => default,
+        }
+    }
+
+    fn missing(&mut self, decl: &Declared<'a>, attr: &str, example: &str) {
+        let owner = format!("{} `{}`", decl.kind.keyword(), decl.name);
+        let mut diag =
+            Diagnostic::error(Code::MISSING_ATTRIBUTE, format!("{owner} needs `{attr}`"))
+                .primary(decl.name_span.clone(), format!("`{attr}` is missing"))
+                .help(format!("add `{attr} = {example}`"));
+        if let DeclBody::Block(block) = &decl.body {
+            // Insert after the opening brace.
+            let at = block.body.span.start() + 1;
+            let span = Span::new(block.body.span.file, at, at);
+            diag = diag.fix(
+                format!("add `{attr}`"),
+                span,
+                format!("\n  {attr} = {example}"),
+            );
+        }
+        self.report(diag);
+    }
+
+    fn only_of_kind(&self, kind: Kind) -> Option<String> {
+        let names: Vec<&String> = self
+            .blocks
+            .keys()
+            .filter(|(other, _)| *other == kind)
+            .map(|(_, name)| name)
+            .collect();
+        match names.as_slice() {
+            [one] => Some(format!("{}.{one}", kind.keyword())),
+            _ => None,
+        }
+    }
+}
+
+enum HookBody<'a> {
+    Block(&'a [Item], ScopeId),
+    Preset(&'a Expr),
+}
+
+fn fields_enum_opt<'a>(
+    checker: &mut Checker<'a>,
+    fields: &Fields<'a>,
+    name: &str,
+    choices: &[(&str, &'static str)],
+) -> Option<String> {
+    let (_, expr, scope) = fields.attrs.get(name)?;
+    checker
+        .want_enum(expr, *scope, choices, name)
+        .map(str::to_string)
+}
+
+fn valid_condition_operator(operator: &str) -> bool {
+    const BASE: &[&str] = &[
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+        "Bool",
+        "BinaryEquals",
+        "IpAddress",
+        "NotIpAddress",
+        "ArnEquals",
+        "ArnLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+        "Null",
+    ];
+    let operator = operator
+        .strip_prefix("ForAllValues:")
+        .or_else(|| operator.strip_prefix("ForAnyValue:"))
+        .unwrap_or(operator);
+    if operator == "Null" {
+        return true;
+    }
+    let operator = operator.strip_suffix("IfExists").unwrap_or(operator);
+    BASE.contains(&operator)
+}
