@@ -239,7 +239,12 @@ impl Confirmer for TerminalConfirmer {
     fn confirm(&self, subject: ConfirmSubject<'_>) -> bool {
         let (shown, question) = match subject {
             ConfirmSubject::Apply(plan) => (
-                pipec_deploy::render_plan(plan, self.render),
+                {
+                    // Apply keeps the change set to execute it; that is not news here.
+                    let mut shown = plan.clone();
+                    shown.change_set_kept = false;
+                    pipec_deploy::render_plan(&shown, self.render)
+                },
                 format!(
                     "Apply these changes to stack `{}`? Only `yes` is accepted: ",
                     plan.stack_name
