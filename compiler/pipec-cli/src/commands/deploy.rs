@@ -378,3 +378,38 @@ pub(crate) fn exit_code(code: i32) -> u8 {
 pub(crate) fn json(format: DeployFormat) -> bool {
     format == DeployFormat::Json
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_failed_resource_is_labelled_at_its_pipe_line() {
+        let mut db = SourceDb::new();
+        let text = "project = \"p\"\n\n  repo app {\n  name = \"x\"\n}\n";
+        let file = db.add("pipeline.pipe", text);
+        let failure = ResourceFailure {
+            logical_id: "RepoApp".to_string(),
+            resource_type: "AWS::CodeCommit::Repository".to_string(),
+            status: "CREATE_FAILED".to_string(),
+            reason: "Repository name taken".to_string(),
+            block: Some("repo.app".to_string()),
+            source: Some("pipeline.pipe:3".to_string()),
+        };
+        let other = Diagnostic::new(Code::DEPLOY_FAILED, "apply failed");
+        let located = locate_failures(
+            &db,
+            &[failure.diagnostic(), other],
+            std::slice::from_ref(&failure),
+        );
+        let span = located[0].primary_span().unwrap();
+        assert_eq!(span.file, file);
+        assert_eq!(&text[span.start()..span.end()], "repo app {");
+        assert!(located[1].labels.is_empty());
+        assert!(line_span(&db, "pipeline.pipe", 0).is_none());
+        assert!(line_span(&db, "pipeline.pipe", 99).is_none());
+        assert!(line_span(&db, "other.pipe", 1).is_none());
+    }
+}
