@@ -29,6 +29,14 @@ pub(crate) enum Command {
     Check(commands::check::Args),
     /// Check, then write the CloudFormation template, buildspecs, appspecs, hook scripts and manifest.
     Build(commands::build::Args),
+    /// Compare the build with the deployed stack through a change set; print the diff.
+    Plan(commands::plan::Args),
+    /// Plan, confirm, execute the change set and follow it; print the outputs.
+    Apply(commands::apply::Args),
+    /// Delete the stack after confirmation; list the retained resources.
+    Destroy(commands::destroy::Args),
+    /// Print the deployed stack's outputs.
+    Outputs(commands::outputs::Args),
     /// Print files in the canonical layout, or rewrite them in place.
     Fmt(commands::fmt::Args),
     /// Print the long description of a diagnostic code (`P2003` or `unresolved-reference`).
@@ -47,6 +55,10 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => commands::check::run(&args, color),
         Command::Build(args) => commands::build::run(&args, color),
+        Command::Plan(args) => commands::plan::run(&args, color),
+        Command::Apply(args) => commands::apply::run(&args, color),
+        Command::Destroy(args) => commands::destroy::run(&args, color),
+        Command::Outputs(args) => commands::outputs::run(&args, color),
         Command::Fmt(args) => commands::fmt::run(&args, color),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),

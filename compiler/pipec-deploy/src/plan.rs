@@ -525,14 +525,15 @@ pub(crate) async fn plan_change_set(
             }
         }
     }
-    let deployed = if !create && needs_deployed_template(&raw) {
-        api.get_template(&request.stack_name)
-            .await
-            .ok()
-            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-    } else {
-        None
-    };
+    let deployed =
+        if !create && (needs_deployed_template(&raw) || removes_unknown(&raw, &request.manifest)) {
+            api.get_template(&request.stack_name)
+                .await
+                .ok()
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        } else {
+            None
+        };
     let proposed = serde_json::from_str::<Value>(&request.template_body).ok();
     plan.changes = build_changes(
         &raw,
@@ -704,6 +705,39 @@ fn needs_deployed_template(raw: &[RawResourceChange]) -> bool {
     })
 }
 
+/// True when a removed resource is not in the (new) manifest: its block, source and data flag
+/// then come from the deployed template.
+fn removes_unknown(raw: &[RawResourceChange], manifest: &Manifest) -> bool {
+    raw.iter()
+        .any(|change| change.action == "Remove" && manifest.resource(&change.logical_id).is_none())
+}
+
+/// Fills a removed resource's block, source and data flag from the deployed template: the
+/// `Metadata.pipec` that emit writes, and `DeletionPolicy: Retain` (emit's mark of data).
+fn from_deployed(resource: &mut ResourceChange, deployed: Option<&Value>) {
+    let Some(body) = deployed
+        .and_then(|template| template.get("Resources"))
+        .and_then(|resources| resources.get(&resource.logical_id))
+    else {
+        return;
+    };
+    let meta = body.pointer("/Metadata/pipec");
+    let field = |name: &str| {
+        meta.and_then(|meta| meta.get(name))
+            .and_then(Value::as_str)
+            .filter(|text| !text.is_empty())
+            .map(ToString::to_string)
+    };
+    if let Some(block) = field("block") {
+        resource.block = block;
+    }
+    if resource.source.is_none() {
+        resource.source = field("source");
+    }
+    let policy = body.get("DeletionPolicy").and_then(Value::as_str);
+    resource.data |= matches!(policy, Some("Retain" | "RetainExceptOnCreate" | "Snapshot"));
+}
+
 /// Builds the diff model from CloudFormation's changes.
 pub(crate) fn build_changes(
     raw: &[RawResourceChange],
@@ -730,6 +764,9 @@ pub(crate) fn build_changes(
                 manifest,
             );
             resource.conditional = change.replacement == "Conditional";
+            if action == ChangeAction::Remove && manifest.resource(&change.logical_id).is_none() {
+                from_deployed(&mut resource, deployed);
+            }
             if matches!(
                 action,
                 ChangeAction::Modify | ChangeAction::Replace | ChangeAction::Dynamic
@@ -943,6 +980,30 @@ mod tests {
         assert_eq!(short_value(&value), "env=dev, team=fe");
         assert_eq!(short_text("plain"), "plain");
         assert!(short_value(&Value::String("x".repeat(200))).ends_with('…'));
+    }
+
+    #[test]
+    fn a_removed_resource_is_described_by_the_deployed_template() {
+        // The new manifest no longer knows `RepoApp`; the deployed template does.
+        let deployed = serde_json::json!({"Resources": {"RepoApp": {
+            "Type": "AWS::CodeCommit::Repository",
+            "DeletionPolicy": "Retain",
+            "Metadata": {"pipec": {"block": "repo.app", "source": "pipeline.pipe:16"}}
+        }}});
+        let raw = vec![RawResourceChange {
+            action: "Remove".to_string(),
+            logical_id: "RepoApp".to_string(),
+            resource_type: "AWS::CodeCommit::Repository".to_string(),
+            ..RawResourceChange::default()
+        }];
+        let manifest = Manifest::default();
+        assert!(removes_unknown(&raw, &manifest));
+        let changes = build_changes(&raw, &manifest, Some(&deployed), None);
+        assert_eq!(changes[0].block, "repo.app");
+        assert_eq!(changes[0].source.as_deref(), Some("pipeline.pipe:16"));
+        assert!(changes[0].loses_data());
+        let unknown = build_changes(&raw, &manifest, None, None);
+        assert!(!unknown[0].loses_data());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cloudformation::config::http::HttpResponse;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType};
 use aws_sdk_cloudformation::Client;
 use pipec_diagnostics::Diagnostic;
@@ -108,10 +108,7 @@ where
             let message = if body.contains("<html") || body.contains("<!doctype") {
                 "the endpoint answered with an HTML page instead of an AWS response".to_string()
             } else {
-                format!(
-                    "the response could not be read: {}",
-                    DisplayErrorContext(error)
-                )
+                format!("the response could not be read: {}", error_chain(error))
             };
             ApiError::of_kind(
                 operation,
@@ -129,7 +126,7 @@ where
             None,
         ),
         _ => {
-            let text = DisplayErrorContext(error).to_string();
+            let text = error_chain(error);
             let lower = text.to_lowercase();
             let kind = if lower.contains("expired") {
                 ApiErrorKind::ExpiredCredentials
@@ -143,6 +140,22 @@ where
             ApiError::of_kind(operation, kind, "", &text, None)
         }
     }
+}
+
+/// The error and its sources as `a: b: c`, each by its `Display` only. (The SDK's
+/// `DisplayErrorContext` ends with the whole error's `Debug` dump, which is not for people.)
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        let text = current.to_string();
+        // Some layers repeat their source's text; keep each piece once.
+        if !text.is_empty() && !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        next = current.source();
+    }
+    parts.join(": ")
 }
 
 fn stack_missing<E>(error: &SdkError<E, HttpResponse>) -> bool

@@ -1,8 +1,13 @@
 //! One module per verb.
 
+pub(crate) mod apply;
 pub(crate) mod build;
 pub(crate) mod check;
 pub(crate) mod completions;
+pub(crate) mod deploy;
+pub(crate) mod destroy;
 pub(crate) mod explain;
 pub(crate) mod fmt;
 pub(crate) mod graph;
+pub(crate) mod outputs;
+pub(crate) mod plan;

@@ -1,0 +1,211 @@
+//! The deploy verbs end to end: the real `pipec` binary against moto on a loopback port, on the
+//! seed example (`examples/seed-ec2/pipeline.pipe`, copied to a temporary directory and edited
+//! there). Plan a new stack, refuse an apply without `--yes` and without a terminal, apply,
+//! plan again (no changes), change a tag, apply it, read the outputs, refuse a plan that
+//! removes the repository, and destroy (listing what is retained).
+//!
+//! moto does not model CodeCommit/CodeBuild/CodeDeploy/CodePipeline in CloudFormation, so the
+//! harness runs it with placeholder models for those types (`tests/moto/`); the template pipec
+//! sends is the real one. moto never fails a stack, so the failure path (a failed resource at
+//! its `.pipe` line) is covered by the deploy crate's fake client and the CLI's unit tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+use pipec_tests::{normalize_deploy_output, pipec_binary, repo_root, start_moto};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn pipec(dir: &Path, endpoint: &str, args: &[&str]) -> Run {
+    let empty = dir.join("aws-empty");
+    std::fs::write(&empty, "").unwrap();
+    let mut command = Command::new(pipec_binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            command.env_remove(key);
+        }
+    }
+    let output: Output = command
+        .current_dir(dir)
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: normalize_deploy_output(&String::from_utf8_lossy(&output.stdout), dir),
+        stderr: normalize_deploy_output(&String::from_utf8_lossy(&output.stderr), dir),
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "`{from}` not in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn seed_example_through_the_cli_against_moto() {
+    let moto = start_moto();
+    let endpoint = moto.endpoint.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let seed = repo_root().join("examples/seed-ec2/pipeline.pipe");
+    std::fs::copy(&seed, dir.join("pipeline.pipe")).unwrap();
+
+    // A new stack: everything is `+`; --detailed-exitcode says "changes".
+    let plan = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--detailed-exitcode"],
+    );
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    insta::assert_snapshot!("deploy_cli_plan_new", plan.stdout);
+    let plain = pipec(dir, endpoint, &["plan", "pipeline.pipe"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+
+    // No terminal and no --yes: refused, nothing created.
+    let refused = pipec(dir, endpoint, &["apply", "pipeline.pipe"]);
+    assert_eq!(refused.code, 1);
+    insta::assert_snapshot!("deploy_cli_apply_refused_without_yes", refused.stderr);
+    let missing = pipec(dir, endpoint, &["outputs", "pipeline.pipe"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("P6009"), "{}", missing.stderr);
+
+    // Apply: the plan, progress per event, the summary with the time.
+    let started = Instant::now();
+    let applied = pipec(dir, endpoint, &["apply", "pipeline.pipe", "--yes"]);
+    let apply_wall = started.elapsed();
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert!(
+        applied.stderr.contains("CREATE_COMPLETE"),
+        "{}",
+        applied.stderr
+    );
+    insta::assert_snapshot!("deploy_cli_apply_new", applied.stdout);
+    insta::assert_snapshot!("deploy_cli_apply_new_progress", applied.stderr);
+    eprintln!(
+        "pipec apply --yes (seed example, new stack) against moto: {:.0} ms wall",
+        apply_wall.as_secs_f64() * 1e3
+    );
+
+    // Plan again: no changes, exit 0 with --detailed-exitcode.
+    let again = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--detailed-exitcode"],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    insta::assert_snapshot!("deploy_cli_plan_no_changes", again.stdout);
+
+    // A tag change is `~`, with old → new.
+    edit(
+        &dir.join("pipeline.pipe"),
+        "tags = { Name = \"fe-server-${env}\"",
+        "tags = { Name = \"fe-server-web-${env}\"",
+    );
+    let tagged = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--detailed-exitcode"],
+    );
+    assert_eq!(tagged.code, 2, "{}", tagged.stderr);
+    assert!(
+        tagged.stdout.contains("  ~ InstanceWeb"),
+        "{}",
+        tagged.stdout
+    );
+    insta::assert_snapshot!("deploy_cli_plan_tag_change", tagged.stdout);
+    let json = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--format", "json"],
+    );
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["exit_code"], 2);
+    assert_eq!(value["kind"], "update");
+    let tag_apply = pipec(dir, endpoint, &["apply", "pipeline.pipe", "--yes"]);
+    assert_eq!(tag_apply.code, 0, "{}", tag_apply.stderr);
+    assert!(
+        tag_apply.stderr.contains("UPDATE_COMPLETE"),
+        "{}",
+        tag_apply.stderr
+    );
+    let settled = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--detailed-exitcode"],
+    );
+    assert_eq!(settled.code, 0, "{}", settled.stdout);
+
+    // Outputs (moto leaves a change-set stack's outputs empty; the call and rendering work).
+    let outputs = pipec(dir, endpoint, &["outputs", "pipeline.pipe"]);
+    assert_eq!(outputs.code, 0, "{}", outputs.stderr);
+    insta::assert_snapshot!("deploy_cli_outputs", outputs.stdout);
+    let outputs_json = pipec(
+        dir,
+        endpoint,
+        &["outputs", "pipeline.pipe", "--format", "json"],
+    );
+    let value: serde_json::Value = serde_json::from_str(&outputs_json.stdout).unwrap();
+    assert_eq!(value["status"], "UPDATE_COMPLETE");
+
+    // Renaming the repo block removes `RepoApp`: data loss, refused without the flag.
+    let text = std::fs::read_to_string(dir.join("pipeline.pipe")).unwrap();
+    let renamed = text
+        .replace("repo app {", "repo src {")
+        .replace("repo.app", "repo.src");
+    std::fs::write(dir.join("renamed.pipe"), renamed).unwrap();
+    let loss_plan = pipec(dir, endpoint, &["plan", "renamed.pipe"]);
+    assert!(
+        loss_plan.stdout.contains("- RepoApp"),
+        "{}",
+        loss_plan.stdout
+    );
+    assert!(
+        loss_plan.stdout.contains("holds data"),
+        "{}",
+        loss_plan.stdout
+    );
+    let loss = pipec(dir, endpoint, &["apply", "renamed.pipe", "--yes"]);
+    assert_eq!(loss.code, 1, "{}", loss.stdout);
+    insta::assert_snapshot!("deploy_cli_apply_data_loss_refused", loss.stderr);
+    let unchanged = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--detailed-exitcode"],
+    );
+    assert_eq!(unchanged.code, 0, "{}", unchanged.stdout);
+
+    // Destroy: refused without --yes, then done; the repository and buckets are retained.
+    let no = pipec(dir, endpoint, &["destroy", "pipeline.pipe"]);
+    assert_eq!(no.code, 1);
+    assert!(no.stderr.contains("P6016"), "{}", no.stderr);
+    let destroyed = pipec(dir, endpoint, &["destroy", "pipeline.pipe", "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}", destroyed.stderr);
+    assert!(destroyed.stdout.contains("RepoApp"), "{}", destroyed.stdout);
+    assert!(
+        destroyed.stdout.contains("ArtifactBucket"),
+        "{}",
+        destroyed.stdout
+    );
+    insta::assert_snapshot!("deploy_cli_destroy", destroyed.stdout);
+    let gone = pipec(dir, endpoint, &["outputs", "pipeline.pipe"]);
+    assert_eq!(gone.code, 1);
+    drop(moto);
+}
