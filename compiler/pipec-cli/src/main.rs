@@ -31,6 +31,8 @@ pub(crate) enum Command {
     Build(commands::build::Args),
     /// Print files in the canonical layout, or rewrite them in place.
     Fmt(commands::fmt::Args),
+    /// Run the pipeline on this machine (`--local`): build, deploy into a sandbox, no AWS.
+    Run(commands::run::Args),
     /// Print the long description of a diagnostic code (`P2003` or `unresolved-reference`).
     Explain(commands::explain::Args),
     /// Print a shell completion script.
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args, color),
         Command::Build(args) => commands::build::run(&args, color),
         Command::Fmt(args) => commands::fmt::run(&args, color),
+        Command::Run(args) => commands::run::run(&args, color),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
     };
