@@ -323,7 +323,14 @@ impl Checker<'_> {
                 let is_param = global.is_param;
                 let override_value = global.override_value.clone();
                 let value = if let Some(text) = override_value {
-                    override_to_value(&text, crate::check::required_type(&decl.value))
+                    // A literal default gives its type too: `param port = 3000` takes
+                    // `--var port=3100` as a number.
+                    let ty = crate::check::required_type(&decl.value).or(match decl.value.kind {
+                        ExprKind::Int(_) => Some("a number"),
+                        ExprKind::Bool(_) => Some("true or false"),
+                        _ => None,
+                    });
+                    override_to_value(&text, ty)
                 } else if let (true, Some(ty)) =
                     (is_param, crate::check::required_type(&decl.value))
                 {
