@@ -110,12 +110,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Runs `pipec ARGS` in `cwd`.
+/// Runs `pipec ARGS` in `cwd`. npm's cache and logs (builds inherit this environment) go to
+/// `cwd` too, so nothing is written outside the temporary directory.
 fn run(cwd: &Path, args: &[&str]) -> Output {
     Command::new(pipec())
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("npm_config_cache", cwd.join(".npm-cache"))
+        .env("npm_config_update_notifier", "false")
         .output()
         .expect("run pipec")
 }
