@@ -9,9 +9,20 @@ fn a_program_split_over_files_checks_clean() {
     let (_, checked) = check_fixture(&base, "main.pipe");
     assert!(checked.diagnostics().is_empty(), "{}", render(&checked));
     let program = &checked.analysis.program;
-    assert_eq!(program.roles.len(), 1, "the role comes from lib/common.pipe");
+    assert_eq!(
+        program.roles.len(),
+        1,
+        "the role comes from lib/common.pipe"
+    );
     let deploy = &program.deploys[0];
-    let banner = deploy.hooks.iter().find(|hook| hook.name == "banner").expect("banner hook");
+    let banner = deploy
+        .hooks
+        .iter()
+        .find(|hook| hook.name == "banner")
+        .expect("banner hook");
     assert_eq!(banner.commands, ["echo deploying"]);
-    assert_eq!(banner.location, "main.pipe:24", "a hook made from a preset points at the hook, not the preset");
+    assert_eq!(
+        banner.location, "main.pipe:24",
+        "a hook made from a preset points at the hook, not the preset"
+    );
 }

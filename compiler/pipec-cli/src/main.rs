@@ -39,6 +39,8 @@ pub(crate) enum Command {
     Outputs(commands::outputs::Args),
     /// Print files in the canonical layout, or rewrite them in place.
     Fmt(commands::fmt::Args),
+    /// Run the pipeline on this machine (`--local`): build, deploy into a sandbox, no AWS.
+    Run(commands::run::Args),
     /// Print the long description of a diagnostic code (`P2003` or `unresolved-reference`).
     Explain(commands::explain::Args),
     /// Print the pipeline as a picture: stages, actions and the resources each uses.
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Destroy(args) => commands::destroy::run(&args, color),
         Command::Outputs(args) => commands::outputs::run(&args, color),
         Command::Fmt(args) => commands::fmt::run(&args, color),
+        Command::Run(args) => commands::run::run(&args, color),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Graph(args) => commands::graph::run(&args, color),

@@ -99,10 +99,21 @@ impl RunRequest<'_> {
 /// `exit_code` is that of the first failure.
 pub fn run_local(request: &RunRequest<'_>, events: &mut dyn RunEvents) -> RunReport {
     let started = Instant::now();
+    // Build sessions and hook scripts run in other working directories, and the paths handed
+    // to them are paths of this process: make them absolute first.
+    let mut absolute = request.clone();
+    absolute.workdir = absolute_path(&request.workdir);
+    absolute.output_dir = absolute_path(&request.output_dir);
+    let request = &absolute;
     let mut context = Context::new(request, events);
     run_stages(&mut context);
     context.cleanup();
     context.into_report(started.elapsed())
+}
+
+/// `path` made absolute against the current directory (unchanged when that fails).
+fn absolute_path(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// What the pipeline runs, in order.

@@ -77,7 +77,12 @@ impl Session {
         let mut child = command.spawn()?;
         let mut stdin = child.stdin.take();
         if let Some(input) = stdin.as_mut() {
-            writeln!(input, "exec 3>{}", quote(&fifo.to_string_lossy()))?;
+            // Without the status channel nothing could be reported: end the session at once.
+            writeln!(
+                input,
+                "exec 3>{} || exit 125",
+                quote(&fifo.to_string_lossy())
+            )?;
         }
         let (sender, statuses) = mpsc::channel();
         let reader_fifo = fifo.clone();

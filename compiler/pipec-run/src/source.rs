@@ -191,15 +191,17 @@ fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
         .note(error.to_string())
 }
 
-/// Copies the tree `from` into `to` (which exists), skipping `.git` and the directory `skip`.
-/// Symbolic links are copied as links. Returns the number of files copied.
+/// Copies the tree `from` into `to` (which exists), skipping `.git`, `.pipec` (pipec's own work
+/// directories) and the directory `skip`. Symbolic links are copied as links; FIFOs, sockets and
+/// devices are left out (a zip holds none, and reading a FIFO would block). Returns the number
+/// of files copied.
 pub(crate) fn copy_tree(from: &Path, to: &Path, skip: Option<&Path>) -> std::io::Result<usize> {
     let mut count = 0;
     let mut entries: Vec<_> = std::fs::read_dir(from)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
         let name = entry.file_name();
-        if name == ".git" {
+        if name == ".git" || name == ".pipec" {
             continue;
         }
         let path = entry.path();
@@ -216,7 +218,7 @@ pub(crate) fn copy_tree(from: &Path, to: &Path, skip: Option<&Path>) -> std::io:
             let _ = std::fs::remove_file(&destination);
             std::os::unix::fs::symlink(target, &destination)?;
             count += 1;
-        } else {
+        } else if file_type.is_file() {
             std::fs::copy(&path, &destination)?;
             count += 1;
         }
@@ -263,6 +265,27 @@ mod tests {
                 reference: "v1.2".into()
             }
         );
+    }
+
+    #[test]
+    fn copies_files_and_links_but_no_fifos_or_work_directories() {
+        let from = tempfile::tempdir().expect("tempdir");
+        let to = tempfile::tempdir().expect("tempdir");
+        std::fs::write(from.path().join("a.txt"), "a").expect("write");
+        std::fs::create_dir_all(from.path().join(".pipec/run")).expect("mkdir");
+        std::fs::write(from.path().join(".pipec/run/state"), "1").expect("write");
+        std::os::unix::fs::symlink("a.txt", from.path().join("link")).expect("symlink");
+        let made = Command::new("mkfifo")
+            .arg(from.path().join("status.fifo"))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let count = copy_tree(from.path(), to.path(), None).expect("copy");
+        assert_eq!(count, 2);
+        assert!(to.path().join("a.txt").is_file());
+        assert!(to.path().join("link").is_symlink());
+        assert!(!to.path().join("status.fifo").exists());
+        assert!(!to.path().join(".pipec").exists());
     }
 
     #[test]

@@ -11,3 +11,4 @@ pub(crate) mod fmt;
 pub(crate) mod graph;
 pub(crate) mod outputs;
 pub(crate) mod plan;
+pub(crate) mod run;

@@ -1,0 +1,474 @@
+//! `pipec run --local` end to end: the real `pipec` binary runs the examples (copied into a
+//! temporary directory, so the work directory `.pipec/run` lands there too) on this machine.
+//! The printed report is snapshotted with durations, sandbox mode and ports masked.
+//!
+//! The binary is `target/debug/pipec` (or `$CARGO_TARGET_DIR/debug/pipec`). Cargo does not build
+//! the binaries of dependencies, so run `cargo build -p pipec-cli` (or `cargo test --workspace`)
+//! first; a missing or stale binary fails the tests with that advice.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+use pipec_tests::repo_root;
+
+/// The `pipec` binary, checked to exist and to be newer than the compiler's sources and the
+/// standard library (which it embeds).
+fn pipec() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| repo_root().join("target"), PathBuf::from);
+    let binary = target.join("debug").join("pipec");
+    let built = std::fs::metadata(&binary)
+        .and_then(|metadata| metadata.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run `cargo build -p pipec-cli` before these tests",
+                binary.display()
+            )
+        });
+    let newest = [repo_root().join("compiler"), repo_root().join("stdlib")]
+        .iter()
+        .filter_map(|dir| newest_source(dir))
+        .max();
+    if let Some((modified, path)) = newest {
+        assert!(
+            modified <= built,
+            "{} is older than {}: run `cargo build -p pipec-cli` before these tests",
+            binary.display(),
+            path.display()
+        );
+    }
+    binary
+}
+
+/// The most recently modified `.rs`/`.pipe`/`.toml` file under `dir` (skipping `target`).
+fn newest_source(dir: &Path) -> Option<(SystemTime, PathBuf)> {
+    let mut newest: Option<(SystemTime, PathBuf)> = None;
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let path = entry.path();
+        let candidate = if path.is_dir() {
+            if path.ends_with("target") {
+                continue;
+            }
+            newest_source(&path)
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "rs" || ext == "pipe" || ext == "toml")
+        {
+            entry
+                .metadata()
+                .and_then(|metadata| metadata.modified())
+                .ok()
+                .map(|modified| (modified, path))
+        } else {
+            None
+        };
+        if let Some(candidate) = candidate {
+            if newest.as_ref().is_none_or(|best| candidate.0 > best.0) {
+                newest = Some(candidate);
+            }
+        }
+    }
+    newest
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
+fn listening(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// Copies `examples/<name>` into `into/<name>`, without build products or work directories.
+fn copy_example(name: &str, into: &Path) -> PathBuf {
+    let target = into.join(name);
+    copy_dir(&repo_root().join("examples").join(name), &target);
+    target
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for entry in std::fs::read_dir(from).expect("read the example") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if [".pipec", "node_modules", "dist", "public"]
+            .iter()
+            .any(|skipped| name == *skipped)
+        {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).expect("copy a file");
+        }
+    }
+}
+
+/// Runs `pipec ARGS` in `cwd`. npm's cache and logs (builds inherit this environment) go to
+/// `cwd` too, so nothing is written outside the temporary directory.
+fn run(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(pipec())
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("npm_config_cache", cwd.join(".npm-cache"))
+        .env("npm_config_update_notifier", "false")
+        .output()
+        .expect("run pipec")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The report with what changes between runs masked: durations, the sandbox mode and `port`.
+fn masked(report: &str, port: Option<u16>) -> String {
+    let mut out = mask_durations(report);
+    for mode in ["mount namespace", "rewritten paths"] {
+        out = out.replace(&format!("(sandbox: {mode})"), "(sandbox: [MODE])");
+    }
+    if let Some(port) = port {
+        out = out.replace(&port.to_string(), "[PORT]");
+    }
+    out
+}
+
+/// `(1.23s)` → `(X.XXs)`.
+fn mask_durations(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('(') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let digits = after
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(after.len());
+        let number = &after[..digits];
+        if number.contains('.') && after[digits..].starts_with("s)") {
+            out.push_str("(X.XXs)");
+            rest = &after[digits + 2..];
+        } else {
+            out.push('(');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn snapshot(name: &str, value: &str) {
+    insta::with_settings!({ snapshot_path => repo_root().join("tests/snapshots/run_cli"), prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, value);
+    });
+}
+
+/// The step names of deploy `web`, in the order they were printed.
+fn deploy_steps(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .skip_while(|line| *line != "deploy web")
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?.to_owned(), words.next()?.to_owned()))
+        })
+        .collect()
+}
+
+fn steps(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(name, status)| ((*name).to_owned(), (*status).to_owned()))
+        .collect()
+}
+
+fn run_seed(dir: &Path, port: u16) -> Output {
+    let var = format!("port={port}");
+    run(
+        dir,
+        &[
+            "run",
+            "--local",
+            "seed-ec2/pipeline.pipe",
+            "--var",
+            var.as_str(),
+        ],
+    )
+}
+
+#[test]
+fn seed_example_runs_end_to_end() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_example("seed-ec2", temp.path());
+    let port = free_port();
+    let output = run_seed(temp.path(), port);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+    assert_eq!(
+        deploy_steps(&stdout),
+        steps(&[
+            ("ApplicationStop", "skipped"),
+            ("DownloadBundle", "ok"),
+            ("BeforeInstall", "ok"),
+            ("Install", "ok"),
+            ("AfterInstall", "ok"),
+            ("ApplicationStart", "ok"),
+            ("ValidateService", "ok"),
+        ])
+    );
+    let workdir = temp.path().join("seed-ec2/.pipec/run");
+    for log in [
+        "logs/build-app/INSTALL.log",
+        "logs/build-app/BUILD.log",
+        "logs/deploy-web/ValidateService.log",
+        "build-output/manifest.json",
+    ] {
+        assert!(workdir.join(log).is_file(), "{log} is missing");
+    }
+    let build_log =
+        std::fs::read_to_string(workdir.join("logs/build-app/BUILD.log")).expect("the BUILD log");
+    assert!(build_log.contains("ok /health"), "{build_log}");
+    assert!(
+        !listening(port),
+        "the server still listens on {port} after the run"
+    );
+    snapshot("seed_ec2_first_run", &masked(&stdout, Some(port)));
+}
+
+#[test]
+fn seed_example_second_run_stops_the_first_revision() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_example("seed-ec2", temp.path());
+    let port = free_port();
+    let first = run_seed(temp.path(), port);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stdout));
+    let second = run_seed(temp.path(), port);
+    let stdout = text(&second.stdout);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&second.stderr)
+    );
+    assert_eq!(
+        deploy_steps(&stdout).first(),
+        Some(&("ApplicationStop".to_owned(), "ok".to_owned())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stop of the previous revision"), "{stdout}");
+    assert!(!listening(port));
+    snapshot("seed_ec2_second_run", &masked(&stdout, Some(port)));
+}
+
+#[test]
+fn seed_example_keep_running_leaves_the_server_up_until_the_next_run() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_example("seed-ec2", temp.path());
+    let port = free_port();
+    let var = format!("port={port}");
+    let kept = run(
+        temp.path(),
+        &[
+            "run",
+            "--local",
+            "seed-ec2/pipeline.pipe",
+            "--var",
+            var.as_str(),
+            "--keep-running",
+        ],
+    );
+    let stdout = text(&kept.stdout);
+    assert_eq!(kept.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("left running (--keep-running)"), "{stdout}");
+    assert!(listening(port), "--keep-running stopped the server");
+    // The next run's ApplicationStop stops it (and its own server is stopped at the end).
+    let next = run_seed(temp.path(), port);
+    assert_eq!(next.status.code(), Some(0), "{}", text(&next.stdout));
+    assert!(!listening(port));
+}
+
+#[test]
+fn s3_site_runs_locally() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_example("seed-s3-site", temp.path());
+    let output = run(
+        temp.path(),
+        &["run", "--local", "seed-s3-site/pipeline.pipe"],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+    let site = temp.path().join("seed-s3-site/.pipec/run/sites/web");
+    let index = std::fs::read_to_string(site.join("index.html")).expect("index.html");
+    assert!(index.starts_with("<!doctype html>"), "{index}");
+    assert!(site.join("404.html").is_file());
+    snapshot("seed_s3_site", &masked(&stdout, None));
+}
+
+#[test]
+fn failing_hook_is_reported_at_its_pipe_line() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let example = copy_example("seed-ec2", temp.path());
+    let pipe = example.join("pipeline.pipe");
+    let original = std::fs::read_to_string(&pipe).expect("read the example");
+    let broken = original.replace(
+        "    run \"rm -rf ${app_dir}/dist\"\n",
+        "    run \"rm -rf ${app_dir}/dist\"\n    run \"exit 7\"\n",
+    );
+    assert_ne!(broken, original, "the example's BeforeInstall hook changed");
+    std::fs::write(&pipe, &broken).expect("write the broken example");
+    let hook_line = broken
+        .lines()
+        .position(|line| line.contains("hook before_install \"initialize\""))
+        .expect("the hook")
+        + 1;
+    let port = free_port();
+    let output = run_seed(temp.path(), port);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(7),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let at = format!("[at seed-ec2/pipeline.pipe:{hook_line}]");
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.contains("BeforeInstall") && line.contains(&at)),
+        "{stdout}"
+    );
+    assert!(stderr.contains("error[P7003]"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("seed-ec2/pipeline.pipe:{hook_line}:")),
+        "{stderr}"
+    );
+    assert!(!listening(port));
+    snapshot(
+        "seed_ec2_failing_hook",
+        &masked(
+            &format!("--- stdout ---\n{stdout}--- stderr ---\n{stderr}"),
+            Some(port),
+        ),
+    );
+}
+
+#[test]
+fn source_can_be_another_directory_or_a_git_ref() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    // The pipeline alone in one directory, the application in another.
+    let example = copy_example("seed-ec2", temp.path());
+    let pipe_dir = temp.path().join("pipe-only");
+    std::fs::create_dir_all(&pipe_dir).expect("mkdir");
+    std::fs::rename(
+        example.join("pipeline.pipe"),
+        pipe_dir.join("pipeline.pipe"),
+    )
+    .expect("move the pipeline");
+    std::fs::rename(&example, temp.path().join("app")).expect("move the app");
+    let port = free_port();
+    let var = format!("port={port}");
+    let args = |source: &'static str| {
+        vec![
+            "run".to_owned(),
+            "--local".to_owned(),
+            "pipe-only/pipeline.pipe".to_owned(),
+            "--var".to_owned(),
+            var.clone(),
+            "--source".to_owned(),
+            source.to_owned(),
+        ]
+    };
+    let run_with = |source: &'static str| {
+        let owned = args(source);
+        let borrowed: Vec<&str> = owned.iter().map(String::as_str).collect();
+        run(temp.path(), &borrowed)
+    };
+
+    let output = run_with("app");
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("DOWNLOAD_SOURCE    ok"), "{stdout}");
+    assert!(stdout.contains("directory app ("), "{stdout}");
+    assert!(!listening(port));
+
+    // The same application as a git repository: the committed tree at a ref is built.
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(temp.path().join("app"))
+            .env("GIT_AUTHOR_NAME", "pipec tests")
+            .env("GIT_AUTHOR_EMAIL", "tests@pipec.invalid")
+            .env("GIT_COMMITTER_NAME", "pipec tests")
+            .env("GIT_COMMITTER_EMAIL", "tests@pipec.invalid")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", temp.path())
+            .output()
+            .expect("run git");
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            text(&status.stderr)
+        );
+    };
+    git(&["init", "--quiet", "--initial-branch=release"]);
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "app"]);
+    let output = run_with("app@release");
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("git app @ release ("), "{stdout}");
+    assert!(!listening(port));
+
+    // Anything that is not local is refused before a build starts.
+    let output = run_with("https://example.com/app.git@main");
+    let stderr = text(&output.stderr);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr.contains("error[P7006]"), "{stderr}");
+    snapshot(
+        "remote_source_refused",
+        &masked(
+            &format!(
+                "--- stdout ---\n{}--- stderr ---\n{stderr}",
+                text(&output.stdout)
+            ),
+            Some(port),
+        ),
+    );
+}
+
+#[test]
+fn run_without_local_is_a_usage_error() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_example("seed-s3-site", temp.path());
+    let output = run(temp.path(), &["run", "seed-s3-site/pipeline.pipe"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("only local runs exist"), "{stderr}");
+    assert!(!temp.path().join("seed-s3-site/.pipec").exists());
+}
