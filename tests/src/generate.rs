@@ -47,20 +47,21 @@ const HEADER_LINES: usize = 40;
 pub fn generate(shape: Shape) -> String {
     let mut out = String::with_capacity(shape.lines * 32);
     header(&mut out);
+    let mut lines = count_lines(&out);
     let mut index = 0;
     loop {
         let mut unit = String::new();
         service(&mut unit, index, shape.commands);
-        if count_lines(&out) + count_lines(&unit) > shape.lines {
+        let unit_lines = count_lines(&unit);
+        if lines + unit_lines > shape.lines {
             break;
         }
         out.push_str(&unit);
+        lines += unit_lines;
         index += 1;
     }
-    let mut filler = 0;
-    while count_lines(&out) < shape.lines {
-        filler += 1;
-        let _ = writeln!(out, "// filler line {filler}");
+    for filler in lines..shape.lines {
+        let _ = writeln!(out, "// filler line {}", filler - lines + 1);
     }
     out
 }
