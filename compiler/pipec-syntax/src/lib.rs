@@ -7,9 +7,10 @@
 
 pub mod ast;
 mod comments;
+mod fast;
 mod fmt;
 mod parser;
 
 pub use comments::{scan_comments, Comment};
 pub use fmt::format_file;
-pub use parser::{parse_file, MAX_DEPTH};
+pub use parser::{parse_file, parse_file_with_pest, MAX_DEPTH};
