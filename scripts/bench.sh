@@ -30,7 +30,7 @@ mean_ms() {
     if command -v hyperfine > /dev/null; then
         hyperfine --style none --warmup 3 --runs "$RUNS" -N --export-json "$WORK/h.json" \
             -i "$*" > /dev/null 2>&1
-        python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]*1000:.2f} ± {r[\"stddev\"]*1000:.2f}")' "$WORK/h.json"
+        python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.2f ± %.2f (min %.2f)" % (r["mean"]*1000, r["stddev"]*1000, r["min"]*1000))' "$WORK/h.json"
     else
         for _ in 1 2 3; do "$@" > /dev/null 2>&1 || true; done
         local start end
@@ -61,7 +61,7 @@ row() {
 echo "machine: $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d)"
 echo "tool: $(command -v hyperfine > /dev/null && hyperfine --version || echo 'date loop'), $RUNS runs"
 echo
-echo "| command | wall ms (mean) | peak RSS MB |"
+echo "| command | wall ms (mean ± sd, min) | peak RSS MB |"
 echo "|---|---|---|"
 row "pipec --version (process floor)" "$PIPEC" --version
 row "pipec check seed" "$PIPEC" check "$SEED"

@@ -36,10 +36,5 @@ fn long_scripts_check_clean_and_build_under_the_resource_limit() {
     let mut checked = assert_clean(Shape::long_scripts(3_000, 4));
     assert_eq!(checked.analysis.program.builds.len(), 4);
     let artifacts = pipec_driver::build(&mut checked);
-    assert!(
-        artifacts.is_some(),
-        "does not build:\n{}",
-        render(&checked)
-    );
+    assert!(artifacts.is_some(), "does not build:\n{}", render(&checked));
 }
-
