@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod generate;
+
 use pipec_driver::{Checked, FileLoader};
 
 /// The repository root.

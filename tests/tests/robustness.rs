@@ -1,6 +1,7 @@
 //! Totality: mutated examples (random byte and line edits, seeded so failures reproduce) never
 //! make pipec panic, and every diagnostic has a code and a primary label inside its file.
-//! Whatever parses formats idempotently.
+//! Whatever parses formats idempotently. The hand-written parser of clean files and the
+//! reference (pest) parser build the same AST and diagnostics on every input.
 
 use pipec_diagnostics::LabelStyle;
 use pipec_tests::repo_root;
@@ -203,5 +204,62 @@ fn pathological_inputs() {
         "let a = b\nlet b = a\n".to_string(),
     ] {
         check_total(&text);
+    }
+}
+
+/// `parse_file` (the fast parser, falling back to pest) and pest alone agree exactly.
+fn assert_same_parse(text: &str) {
+    let file = pipec_span::FileId(0);
+    let fast = pipec_syntax::parse_file(file, text);
+    let reference = pipec_syntax::parse_file_with_pest(file, text);
+    assert!(
+        fast == reference,
+        "the parsers disagree on this input:\n-----\n{text}\n-----\nfast: {fast:#?}\npest: {reference:#?}"
+    );
+}
+
+#[test]
+fn fast_parser_agrees_with_pest() {
+    let corpus = corpus();
+    for text in &corpus {
+        assert_same_parse(text);
+    }
+    for lines in [300, 2_000] {
+        assert_same_parse(&pipec_tests::generate::generate(
+            pipec_tests::generate::Shape::services(lines),
+        ));
+    }
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for round in 0..4000 {
+        let base = &corpus[round % corpus.len()];
+        assert_same_parse(&mutate(base, &mut rng));
+    }
+    for text in [
+        "",
+        "\u{feff}",
+        "a = true.x",
+        "a = true(1, 2,)",
+        "a = f (x)\nb = [1, 2, ]",
+        "x = 1.\ny = -0",
+        "run \"x\"\non = 5",
+        "run \"x\" on [a] when { B = { \"k\" = \"v\" } } sid \"S\" as y",
+        "foo bar baz",
+        "stage s { repo.app, approval }",
+        "\"/\" -> \"/srv\"\n\"k\" = 1",
+        "a = \"\"\"\n  x ${ y }\n   z\n  \"\"\"",
+        "a = \"\"\"\"",
+        "a = \"$ \\$ ${b} \\n\"",
+        "a = b\n{ c = 1 }",
+        "/* c */ a = 1 // d",
+        "a = 1 /* unterminated",
+        "hook x \"${y}\" { }",
+        "a = 99999999999999999999",
+        "a = 1x",
+        "a = -",
+        "a \"b\" c = 1",
+        "a \"b\" c { }",
+        "a = b.c(1)",
+    ] {
+        assert_same_parse(text);
     }
 }

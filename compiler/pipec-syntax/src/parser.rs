@@ -20,8 +20,24 @@ struct PipeParser;
 pub const MAX_DEPTH: usize = 48;
 
 /// Parses one file. Always returns a `File` (possibly partial) and the syntax diagnostics.
+///
+/// A file without any syntax diagnostic goes through the hand-written parser of `fast.rs`;
+/// anything else through pest, the reference, which reports errors and recovers after them.
 #[must_use]
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    if too_deep(text).is_none() {
+        if let Some(items) = crate::fast::parse(file, text) {
+            let span = Span::new(file, 0, text.len());
+            return (File { items, span }, Vec::new());
+        }
+    }
+    parse_file_with_pest(file, text)
+}
+
+/// [`parse_file`] through pest only: the reference that the fast parser is tested against.
+#[doc(hidden)]
+#[must_use]
+pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let whole = Span::new(file, 0, text.len());
     if let Some(offset) = too_deep(text) {
@@ -654,7 +670,7 @@ impl Lower<'_> {
     }
 }
 
-fn push_text(parts: &mut Vec<StrPart>, text: &str) {
+pub(crate) fn push_text(parts: &mut Vec<StrPart>, text: &str) {
     if let Some(StrPart::Text(last)) = parts.last_mut() {
         last.push_str(text);
     } else {
@@ -664,7 +680,7 @@ fn push_text(parts: &mut Vec<StrPart>, text: &str) {
 
 /// Triple-quoted strings drop a first line break, a last line of only spaces, and the
 /// indentation common to all non-blank lines.
-fn dedent(parts: &mut [StrPart]) {
+pub(crate) fn dedent(parts: &mut [StrPart]) {
     if let Some(StrPart::Text(first)) = parts.first_mut() {
         if let Some(rest) = first
             .strip_prefix("\r\n")
