@@ -209,3 +209,17 @@ pub fn normalize_deploy_output(text: &str, dir: &Path) -> String {
     }
     out
 }
+
+/// The path of an external validator installed by `scripts/setup-test-tools.sh` (`$PIPEC_VENV`
+/// or `<repo>/.venv`).
+///
+/// # Panics
+/// When the tool is missing: the test must fail, telling how to install it.
+#[must_use]
+pub fn venv_tool(name: &str) -> PathBuf {
+    let venv =
+        std::env::var_os("PIPEC_VENV").map_or_else(|| repo_root().join(".venv"), PathBuf::from);
+    let path = venv.join("bin").join(name);
+    assert!(path.exists(), "{} is missing: run scripts/setup-test-tools.sh once (it installs the test tools into .venv)", path.display());
+    path
+}

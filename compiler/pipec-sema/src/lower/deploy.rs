@@ -595,9 +595,14 @@ impl<'a> Checker<'a> {
             }
         }
         hooks.sort_by_key(|hook| {
-            schema::HOOK_EVENTS
-                .iter()
-                .position(|(_, aws)| *aws == hook.event)
+            // Lifecycle order, then declaration order (block hooks and preset hooks alike).
+            (
+                schema::HOOK_EVENTS
+                    .iter()
+                    .position(|(_, aws)| *aws == hook.event),
+                hook.span.file,
+                hook.span.start(),
+            )
         });
     }
 }
