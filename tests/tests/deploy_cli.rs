@@ -1,7 +1,8 @@
 //! The deploy verbs end to end: the real `pipec` binary against moto on a loopback port, on the
 //! seed example (`examples/seed-ec2/pipeline.pipe`, copied to a temporary directory and edited
 //! there). Plan a new stack, refuse an apply without `--yes` and without a terminal, apply,
-//! plan again (no changes), change a tag, apply it, read the outputs, refuse a plan that
+//! plan again (no changes), change a tag, keep its change set (`plan --keep`) and apply exactly
+//! that one (`apply --change-set`), read the outputs, refuse a plan that
 //! removes the repository, and destroy (listing what is retained).
 //!
 //! moto does not model CodeCommit/CodeBuild/CodeDeploy/CodePipeline in CloudFormation, so the
@@ -139,8 +140,60 @@ fn seed_example_through_the_cli_against_moto() {
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(value["exit_code"], 2);
     assert_eq!(value["kind"], "update");
-    let tag_apply = pipec(dir, endpoint, &["apply", "pipeline.pipe", "--yes"]);
+    // Keep the reviewed change set and execute exactly it; a build that differs from the
+    // reviewed one is refused, and so is the change set once executed.
+    let kept = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--keep", "--format", "json"],
+    );
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    let value: serde_json::Value = serde_json::from_str(&kept.stdout).unwrap();
+    assert_eq!(value["change_set_kept"], true);
+    let change_set = value["change_set_id"].as_str().unwrap().to_string();
+    let text = std::fs::read_to_string(dir.join("pipeline.pipe")).unwrap();
+    std::fs::write(
+        dir.join("edited.pipe"),
+        text.replace("fe-server-web-${env}", "fe-server-edited-${env}"),
+    )
+    .unwrap();
+    let stale = pipec(
+        dir,
+        endpoint,
+        &["apply", "edited.pipe", "--change-set", &change_set, "--yes"],
+    );
+    assert_eq!(stale.code, 1, "{}", stale.stderr);
+    assert!(stale.stderr.contains("P6021"), "{}", stale.stderr);
+    let tag_apply = pipec(
+        dir,
+        endpoint,
+        &[
+            "apply",
+            "pipeline.pipe",
+            "--change-set",
+            &change_set,
+            "--yes",
+        ],
+    );
     assert_eq!(tag_apply.code, 0, "{}", tag_apply.stderr);
+    assert!(
+        tag_apply.stdout.contains("  ~ InstanceWeb"),
+        "{}",
+        tag_apply.stdout
+    );
+    let again = pipec(
+        dir,
+        endpoint,
+        &[
+            "apply",
+            "pipeline.pipe",
+            "--change-set",
+            &change_set,
+            "--yes",
+        ],
+    );
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stderr.contains("P6020"), "{}", again.stderr);
     assert!(
         tag_apply.stderr.contains("UPDATE_COMPLETE"),
         "{}",

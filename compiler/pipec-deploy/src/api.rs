@@ -148,6 +148,16 @@ pub struct CreatedChangeSet {
 /// One page of `DescribeChangeSet`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChangeSetPage {
+    /// The change set's ARN.
+    pub change_set_id: String,
+    /// The change set's name.
+    pub change_set_name: String,
+    /// The ARN of the stack it belongs to.
+    pub stack_id: String,
+    /// The name of the stack it belongs to.
+    pub stack_name: String,
+    /// Its description (`pipec plan` records the template's SHA-256 there).
+    pub description: Option<String>,
     /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `FAILED`, …
     pub status: String,
     /// Why, for `FAILED`.
@@ -257,12 +267,20 @@ pub trait CloudFormationApi: Send + Sync {
     ) -> BoxFuture<'a, ApiResult<Option<StackInfo>>>;
     /// `GetTemplate` (original stage) of the deployed stack, as JSON text.
     fn get_template<'a>(&'a self, stack_name: &'a str) -> BoxFuture<'a, ApiResult<String>>;
+    /// `GetTemplate` (original stage) of a change set, as JSON text. `change_set_id` is a name
+    /// (of a change set of `stack_name`) or an ARN.
+    fn get_change_set_template<'a>(
+        &'a self,
+        stack_name: &'a str,
+        change_set_id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<String>>;
     /// `CreateChangeSet`.
     fn create_change_set<'a>(
         &'a self,
         input: &'a CreateChangeSetInput,
     ) -> BoxFuture<'a, ApiResult<CreatedChangeSet>>;
-    /// `DescribeChangeSet` with `IncludePropertyValues`, one page.
+    /// `DescribeChangeSet` with `IncludePropertyValues`, one page. For an ARN the stack name is
+    /// not sent, so a change set of another stack is described rather than refused.
     fn describe_change_set<'a>(
         &'a self,
         stack_name: &'a str,

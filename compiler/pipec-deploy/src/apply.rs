@@ -204,24 +204,8 @@ pub async fn apply(
         done.outputs = stack.map(|stack| stack.outputs).unwrap_or_default();
         return Ok(done);
     }
-    let losses = plan.data_loss();
-    if !losses.is_empty() && !request.options.allow_data_loss {
-        let diagnostics = losses
-            .iter()
-            .map(|change| data_loss_diagnostic(change))
-            .collect();
-        discard(api, &mut plan).await;
-        return Err(diagnostics);
-    }
-    if !request.options.yes {
-        if !confirmer.is_interactive() {
-            discard(api, &mut plan).await;
-            return Err(vec![confirmation_required("apply")]);
-        }
-        if !confirmer.confirm(ConfirmSubject::Apply(&plan)) {
-            discard(api, &mut plan).await;
-            return Ok(report(ApplyOutcome::Declined, plan));
-        }
+    if !approve(api, request, &mut plan, confirmer, Ownership::Ours).await? {
+        return Ok(report(ApplyOutcome::Declined, plan));
     }
     if plan.kind == PlanKind::Recreate {
         let stack_id = plan
@@ -276,6 +260,72 @@ pub async fn apply(
         plan.created_review_stack = fresh.created_review_stack;
         plan.warnings.extend(fresh.warnings);
     }
+    execute_plan(api, request, plan, started, sink, Ownership::Ours).await
+}
+
+/// Who owns the change set: apply's own is deleted when apply stops before executing it; a
+/// reviewed one (`apply --change-set`) is left for the person who made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ownership {
+    Ours,
+    Reviewed,
+}
+
+/// The data-loss refusal (`P6015` unless `allow_data_loss`) and the confirmation (`P6016`
+/// without a terminal and without `yes`). `Ok(false)`: the person declined.
+pub(crate) async fn approve(
+    api: &dyn CloudFormationApi,
+    request: &DeployRequest,
+    plan: &mut Plan,
+    confirmer: &dyn Confirmer,
+    ownership: Ownership,
+) -> Result<bool, Vec<Diagnostic>> {
+    let losses = plan.data_loss();
+    if !losses.is_empty() && !request.options.allow_data_loss {
+        let diagnostics = losses
+            .iter()
+            .map(|change| data_loss_diagnostic(change))
+            .collect();
+        give_up(api, plan, ownership).await;
+        return Err(diagnostics);
+    }
+    if !request.options.yes {
+        if !confirmer.is_interactive() {
+            give_up(api, plan, ownership).await;
+            return Err(vec![confirmation_required("apply")]);
+        }
+        if !confirmer.confirm(ConfirmSubject::Apply(plan)) {
+            give_up(api, plan, ownership).await;
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+async fn give_up(api: &dyn CloudFormationApi, plan: &mut Plan, ownership: Ownership) {
+    if ownership == Ownership::Ours {
+        discard(api, plan).await;
+    }
+}
+
+/// Executes the plan's change set, follows the stack to the end and reports.
+pub(crate) async fn execute_plan(
+    api: &dyn CloudFormationApi,
+    request: &DeployRequest,
+    mut plan: Plan,
+    started: Instant,
+    sink: &dyn ProgressSink,
+    ownership: Ownership,
+) -> Result<ApplyReport, Vec<Diagnostic>> {
+    let report = |outcome, plan: Plan| ApplyReport {
+        outcome,
+        plan,
+        final_status: None,
+        outputs: Vec::new(),
+        failures: Vec::new(),
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        diagnostics: Vec::new(),
+    };
     let change_set_id = plan.change_set_id.clone().unwrap_or_default();
     let stack_id = plan
         .stack_id
@@ -284,7 +334,7 @@ pub async fn apply(
     let seen = match seen_event_ids(api, &stack_id).await {
         Ok(seen) => seen,
         Err(error) => {
-            discard(api, &mut plan).await;
+            give_up(api, &mut plan, ownership).await;
             return Err(api_diagnostics(&error));
         }
     };
@@ -296,7 +346,7 @@ pub async fn apply(
         .execute_change_set(&request.stack_name, &change_set_id, &token)
         .await
     {
-        discard(api, &mut plan).await;
+        give_up(api, &mut plan, ownership).await;
         return Err(api_diagnostics(&error));
     }
     plan.change_set_kept = false;

@@ -70,7 +70,11 @@ struct FakeStack {
 
 #[derive(Clone, Debug)]
 struct FakeChangeSet {
+    name: String,
     stack_id: String,
+    stack_name: String,
+    description: String,
+    execution_status: Option<String>,
     status: String,
     reason: Option<String>,
     changes: Vec<RawResourceChange>,
@@ -200,6 +204,15 @@ impl FakeCloudFormation {
     /// Makes the next call of `operation` (e.g. `CreateChangeSet`) fail with `error`.
     pub fn fail_next(&self, operation: &str, error: ApiError) {
         lock(self).faults.push_back((operation.to_string(), error));
+    }
+
+    /// Sets a change set's status and execution status (a change set that failed, was
+    /// executed, or became obsolete).
+    pub fn set_change_set_status(&self, change_set_id: &str, status: &str, execution_status: &str) {
+        if let Some(change_set) = lock(self).change_sets.get_mut(change_set_id) {
+            change_set.status = status.to_string();
+            change_set.execution_status = Some(execution_status.to_string());
+        }
     }
 
     /// Change set pages hold at most this many changes (to test paging).
@@ -366,6 +379,28 @@ impl CloudFormationApi for FakeCloudFormation {
         ready(result)
     }
 
+    fn get_change_set_template<'a>(
+        &'a self,
+        _stack_name: &'a str,
+        change_set_id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<String>> {
+        let mut state = lock(self);
+        let result = state.call("GetTemplate", change_set_id).and_then(|()| {
+            state
+                .change_sets
+                .get(change_set_id)
+                .map(|change_set| change_set.template.clone())
+                .ok_or_else(|| {
+                    ApiError::service(
+                        "GetTemplate",
+                        "ChangeSetNotFound",
+                        "ChangeSet does not exist",
+                    )
+                })
+        });
+        ready(result)
+    }
+
     fn create_change_set<'a>(
         &'a self,
         input: &'a CreateChangeSetInput,
@@ -443,7 +478,11 @@ impl CloudFormationApi for FakeCloudFormation {
         state.change_sets.insert(
             id.clone(),
             FakeChangeSet {
+                name: input.change_set_name.clone(),
                 stack_id: stack_id.clone(),
+                stack_name: input.stack_name.clone(),
+                description: input.description.clone(),
+                execution_status: None,
                 status,
                 reason,
                 changes,
@@ -478,14 +517,21 @@ impl CloudFormationApi for FakeCloudFormation {
         let start: usize = next_token.and_then(|token| token.parse().ok()).unwrap_or(0);
         let end = (start + page_size).min(change_set.changes.len());
         let page = ChangeSetPage {
+            change_set_id: change_set_id.to_string(),
+            change_set_name: change_set.name.clone(),
+            stack_id: change_set.stack_id.clone(),
+            stack_name: change_set.stack_name.clone(),
+            description: Some(change_set.description.clone()).filter(|text| !text.is_empty()),
             status: change_set.status.clone(),
             status_reason: change_set.reason.clone(),
-            execution_status: if change_set.status == "CREATE_COMPLETE" {
-                "AVAILABLE"
-            } else {
-                "UNAVAILABLE"
-            }
-            .to_string(),
+            execution_status: change_set.execution_status.clone().unwrap_or_else(|| {
+                if change_set.status == "CREATE_COMPLETE" {
+                    "AVAILABLE"
+                } else {
+                    "UNAVAILABLE"
+                }
+                .to_string()
+            }),
             changes: change_set
                 .changes
                 .get(start..end)

@@ -24,6 +24,9 @@
 //! - [`apply`]: plan, refuse data loss unless `allow_data_loss`, confirm through a [`Confirmer`]
 //!   (no terminal and no `yes`: `P6016`), execute with a client token, follow with backoff until
 //!   the stack settles; an [`ApplyReport`] with outputs, time, or failures at their `.pipe` lines.
+//! - [`apply_change_set`]: `apply --change-set ID` executes exactly a change set kept by
+//!   `plan --keep`, after checking it belongs to the stack, is executable and was made from the
+//!   template compiled now (`P6020`, `P6021`); then as [`apply`].
 //! - [`destroy`], [`outputs`]: delete and follow, listing what is retained; read outputs.
 //! - Stack states: waits for (or with `no_wait` refuses) running operations; `ROLLBACK_COMPLETE`
 //!   is recreated with `replace_failed`; `UPDATE_ROLLBACK_FAILED` is explained;
@@ -43,6 +46,7 @@ mod options;
 mod plan;
 mod progress;
 mod render;
+mod reviewed;
 mod sdk;
 mod tokens;
 
@@ -68,4 +72,5 @@ pub use progress::{is_in_progress, ProgressEvent};
 pub use render::{
     render_apply, render_destroy, render_event, render_outputs, render_plan, RenderOptions,
 };
+pub use reviewed::apply_change_set;
 pub use sdk::{client_from_options, AwsOptions, SdkClient};

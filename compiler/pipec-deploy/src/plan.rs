@@ -275,7 +275,7 @@ pub async fn plan(
 }
 
 /// The stack's state as far as planning cares.
-enum StackState {
+pub(crate) enum StackState {
     Missing,
     Review(StackInfo),
     FailedCreate(StackInfo),
@@ -336,7 +336,7 @@ pub(crate) async fn settled_stack(
 }
 
 /// Reads the stack, waits out a running operation, and rejects unusable states.
-async fn stack_state(
+pub(crate) async fn stack_state(
     api: &dyn CloudFormationApi,
     request: &DeployRequest,
     sink: &dyn ProgressSink,
@@ -387,7 +387,7 @@ pub(crate) fn busy_diagnostic(stack: &StackInfo) -> Diagnostic {
     ))
 }
 
-fn failed_create_diagnostic(stack: &StackInfo) -> Diagnostic {
+pub(crate) fn failed_create_diagnostic(stack: &StackInfo) -> Diagnostic {
     with_reason(
         Diagnostic::new(
             Code::STACK_CREATE_FAILED,
@@ -460,14 +460,7 @@ pub(crate) async fn plan_change_set(
         template_url,
         capabilities: request.manifest.capabilities.clone(),
         client_token: tokens::client_token("plan", &request.stack_name),
-        description: format!(
-            "pipec plan of {}",
-            if request.manifest.input.is_empty() {
-                "a build"
-            } else {
-                &request.manifest.input
-            }
-        ),
+        description: description(request),
     };
     let created = api
         .create_change_set(&input)
@@ -549,8 +542,25 @@ pub(crate) async fn plan_change_set(
     Ok(plan)
 }
 
+/// Marks the template's SHA-256 in a change set's description, so that `apply --change-set`
+/// can tell whether the build still matches without downloading the template.
+pub(crate) const TEMPLATE_HASH_MARK: &str = "template sha256 ";
+
+/// The change set's description: what was planned, and the template's hash.
+fn description(request: &DeployRequest) -> String {
+    let input: String = if request.manifest.input.is_empty() {
+        "a build".to_string()
+    } else {
+        request.manifest.input.chars().take(800).collect()
+    };
+    format!(
+        "pipec plan of {input}; {TEMPLATE_HASH_MARK}{}",
+        tokens::sha256_hex(&request.template_body)
+    )
+}
+
 /// True for CloudFormation's "nothing to do" reasons.
-fn is_no_changes(reason: &str) -> bool {
+pub(crate) fn is_no_changes(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
@@ -606,7 +616,7 @@ async fn stage_template(
     Ok(Some(url))
 }
 
-async fn wait_for_change_set(
+pub(crate) async fn wait_for_change_set(
     api: &dyn CloudFormationApi,
     request: &DeployRequest,
     change_set_id: &str,
@@ -694,7 +704,7 @@ pub(crate) fn new_change(
     }
 }
 
-fn needs_deployed_template(raw: &[RawResourceChange]) -> bool {
+pub(crate) fn needs_deployed_template(raw: &[RawResourceChange]) -> bool {
     raw.iter().any(|change| {
         change.action == "Modify"
             && change.before_context.is_none()
@@ -707,7 +717,7 @@ fn needs_deployed_template(raw: &[RawResourceChange]) -> bool {
 
 /// True when a removed resource is not in the (new) manifest: its block, source and data flag
 /// then come from the deployed template.
-fn removes_unknown(raw: &[RawResourceChange], manifest: &Manifest) -> bool {
+pub(crate) fn removes_unknown(raw: &[RawResourceChange], manifest: &Manifest) -> bool {
     raw.iter()
         .any(|change| change.action == "Remove" && manifest.resource(&change.logical_id).is_none())
 }

@@ -126,6 +126,10 @@ pub fn render_plan(plan: &Plan, options: RenderOptions) -> String {
     if plan.change_set_kept {
         if let Some(id) = &plan.change_set_id {
             let _ = writeln!(out, "\nChange set kept for review: {id}");
+            let _ = writeln!(
+                out,
+                "Execute exactly this change set with: pipec apply FILE --change-set {id}"
+            );
         }
     }
     out

@@ -6,7 +6,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cloudformation::types::{Capability, ChangeSetType};
+use aws_sdk_cloudformation::types::{Capability, ChangeSetType, TemplateStage};
 use aws_sdk_cloudformation::Client;
 use pipec_diagnostics::Diagnostic;
 
@@ -230,6 +230,25 @@ impl CloudFormationApi for SdkClient {
         })
     }
 
+    fn get_change_set_template<'a>(
+        &'a self,
+        stack_name: &'a str,
+        change_set_id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<String>> {
+        Box::pin(async move {
+            let output = self
+                .cloudformation
+                .get_template()
+                .stack_name(stack_name)
+                .change_set_name(change_set_id)
+                .template_stage(TemplateStage::Original)
+                .send()
+                .await
+                .map_err(|error| convert("GetTemplate", &error))?;
+            Ok(text(output.template_body()))
+        })
+    }
+
     fn create_change_set<'a>(
         &'a self,
         input: &'a CreateChangeSetInput,
@@ -273,7 +292,9 @@ impl CloudFormationApi for SdkClient {
             let output = self
                 .cloudformation
                 .describe_change_set()
-                .stack_name(stack_name)
+                .set_stack_name(
+                    (!change_set_id.starts_with("arn:")).then(|| stack_name.to_string()),
+                )
                 .change_set_name(change_set_id)
                 .include_property_values(true)
                 .set_next_token(next_token.map(ToString::to_string))
@@ -333,6 +354,11 @@ impl CloudFormationApi for SdkClient {
                 })
                 .collect();
             Ok(ChangeSetPage {
+                change_set_id: text(output.change_set_id()),
+                change_set_name: text(output.change_set_name()),
+                stack_id: text(output.stack_id()),
+                stack_name: text(output.stack_name()),
+                description: opt(output.description()),
                 status: output
                     .status()
                     .map(|s| s.as_str().to_string())

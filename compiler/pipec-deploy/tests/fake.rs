@@ -7,10 +7,10 @@ mod common;
 use pipec_deploy::api::{ApiError, ApiErrorKind, RawChangeDetail, RawResourceChange};
 use pipec_deploy::fake::{FakeCloudFormation, FakeStep};
 use pipec_deploy::{
-    apply, destroy, outputs, plan, render_apply, render_destroy, render_event, render_outputs,
-    render_plan, Answer, ApplyOutcome, CancelFlag, CollectProgress, DeployRequest, DestroyOutcome,
-    Diagnostic, NoProgress, NonInteractive, PlanExit, PlanKind, PollPolicy, ProgressEvent,
-    ProgressSink, RenderOptions,
+    apply, apply_change_set, destroy, outputs, plan, render_apply, render_destroy, render_event,
+    render_outputs, render_plan, Answer, ApplyOutcome, CancelFlag, CollectProgress, DeployRequest,
+    DestroyOutcome, Diagnostic, NoProgress, NonInteractive, PlanExit, PlanKind, PollPolicy,
+    ProgressEvent, ProgressSink, RenderOptions,
 };
 
 use common::{diagnostics_text, fixture};
@@ -660,4 +660,201 @@ async fn other_service_errors_and_bad_manifests_are_diagnostics() {
     let mut all = plan(&fake, &request(), &NoProgress).await.unwrap_err();
     all.extend(pipec_deploy::Manifest::from_json("{ not json").unwrap_err());
     insta::assert_snapshot!(diagnostics_text(&all));
+}
+
+/// `plan --keep` on a deployed stack with one modified parameter; the kept change set's id.
+async fn kept_change_set(fake: &FakeCloudFormation, request: &DeployRequest) -> String {
+    fake.next_changes(vec![modify(
+        "ParamVersion",
+        "AWS::SSM::Parameter",
+        "False",
+        vec![detail("Value", "Never", "1", "2")],
+    )]);
+    let mut keep = request.clone();
+    keep.options.keep_change_set = true;
+    let planned = plan(fake, &keep, &NoProgress).await.unwrap();
+    assert!(planned.change_set_kept);
+    planned.change_set_id.unwrap()
+}
+
+/// The calls after the plan, without tokens and counters.
+fn calls_since(fake: &FakeCloudFormation, from: usize) -> String {
+    fake.calls()[from..]
+        .iter()
+        .map(|call| match call.find("token=") {
+            Some(index) => format!("{}token=<token>", &call[..index]),
+            None => call.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn reviewed_change_set_is_executed_as_planned() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    let id = kept_change_set(&fake, &request()).await;
+    let before = fake.calls().len();
+    let progress = CollectProgress::default();
+    let report = apply_change_set(&fake, &yes(), &id, &NonInteractive, &progress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, ApplyOutcome::Succeeded);
+    assert_eq!(report.plan.kind, PlanKind::Update);
+    assert_eq!(report.plan.changes.len(), 1);
+    assert_eq!(fake.change_set_count(), 0);
+    let calls = calls_since(&fake, before);
+    assert!(!calls.contains("CreateChangeSet"), "{calls}");
+    insta::assert_snapshot!(format!(
+        "{}---\n{calls}\n",
+        transcript(&progress, &render_apply(&report, TEXT), &report.diagnostics)
+    ));
+
+    // A new stack: the kept CREATE set's `REVIEW_IN_PROGRESS` stack is created for real.
+    let fresh = FakeCloudFormation::new();
+    let mut keep = request();
+    keep.options.keep_change_set = true;
+    let planned = plan(&fresh, &keep, &NoProgress).await.unwrap();
+    let id = planned.change_set_id.unwrap();
+    let report = apply_change_set(&fresh, &yes(), &id, &NonInteractive, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, ApplyOutcome::Succeeded);
+    assert_eq!(report.plan.kind, PlanKind::Create);
+    assert!(
+        report.plan.warnings.is_empty(),
+        "no P6013 for a reviewed CREATE set"
+    );
+    assert_eq!(fresh.status(STACK).as_deref(), Some("CREATE_COMPLETE"));
+}
+
+/// Applies `id` and returns the diagnostics, checking that nothing was executed and the
+/// change set (if it existed) is still there for its reviewer.
+async fn refused(fake: &FakeCloudFormation, request: &DeployRequest, id: &str) -> String {
+    let sets = fake.change_set_count();
+    let errors = apply_change_set(fake, request, id, &NonInteractive, &NoProgress)
+        .await
+        .unwrap_err();
+    assert!(!fake
+        .calls()
+        .iter()
+        .any(|call| call.starts_with("ExecuteChangeSet")));
+    assert_eq!(
+        fake.change_set_count(),
+        sets,
+        "a refused change set is kept"
+    );
+    untime(&diagnostics_text(&errors))
+}
+
+#[tokio::test]
+async fn reviewed_change_set_that_failed_is_refused() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    let id = kept_change_set(&fake, &request()).await;
+    fake.set_change_set_status(&id, "FAILED", "UNAVAILABLE");
+    insta::assert_snapshot!(refused(&fake, &yes(), &id).await);
+}
+
+#[tokio::test]
+async fn reviewed_change_set_already_executed_is_refused() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    let id = kept_change_set(&fake, &request()).await;
+    fake.set_change_set_status(&id, "CREATE_COMPLETE", "EXECUTE_COMPLETE");
+    insta::assert_snapshot!(refused(&fake, &yes(), &id).await);
+}
+
+#[tokio::test]
+async fn obsolete_change_set_is_refused() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    let id = kept_change_set(&fake, &request()).await;
+    fake.set_change_set_status(&id, "CREATE_COMPLETE", "OBSOLETE");
+    insta::assert_snapshot!(refused(&fake, &yes(), &id).await);
+}
+
+#[tokio::test]
+async fn change_set_of_another_stack_is_refused() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    fake.add_stack(
+        "pipec-other",
+        "UPDATE_COMPLETE",
+        RESOURCES,
+        &request().template_body,
+    );
+    let mut other = request();
+    other.stack_name = "pipec-other".to_string();
+    let id = kept_change_set(&fake, &other).await;
+    insta::assert_snapshot!(refused(&fake, &yes(), &id).await);
+}
+
+#[tokio::test]
+async fn missing_change_set_is_refused() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    let id = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/pipec-1/99";
+    insta::assert_snapshot!(refused(&fake, &yes(), id).await);
+}
+
+#[tokio::test]
+async fn change_set_of_an_older_build_is_refused() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    let id = kept_change_set(&fake, &request()).await;
+    let mut edited = yes();
+    edited.template_body = edited.template_body.replacen(
+        "\"Resources\"",
+        "\"Description\": \"edited\", \"Resources\"",
+        1,
+    );
+    assert_ne!(edited.template_body, request().template_body);
+    insta::assert_snapshot!(refused(&fake, &edited, &id).await);
+}
+
+#[tokio::test]
+async fn reviewed_change_set_still_refuses_data_loss_and_needs_confirmation() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    fake.next_changes(vec![modify(
+        "BucketSite",
+        "AWS::S3::Bucket",
+        "True",
+        vec![detail(
+            "BucketName",
+            "Always",
+            "pipec-fake-site",
+            "pipec-fake-site-2",
+        )],
+    )]);
+    let mut keep = request();
+    keep.options.keep_change_set = true;
+    let id = plan(&fake, &keep, &NoProgress)
+        .await
+        .unwrap()
+        .change_set_id
+        .unwrap();
+    let loss = refused(&fake, &yes(), &id).await;
+    let unconfirmed = {
+        let mut allowed = request();
+        allowed.options.allow_data_loss = true;
+        refused(&fake, &allowed, &id).await
+    };
+    insta::assert_snapshot!(format!("{loss}---\n{unconfirmed}"));
+    let mut allowed = request();
+    allowed.options.allow_data_loss = true;
+    let declined = apply_change_set(&fake, &allowed, &id, &Answer(false), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(declined.outcome, ApplyOutcome::Declined);
+    assert_eq!(
+        fake.change_set_count(),
+        1,
+        "a declined reviewed change set is kept"
+    );
+    let applied = apply_change_set(&fake, &allowed, &id, &Answer(true), &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(applied.outcome, ApplyOutcome::Succeeded);
 }

@@ -255,6 +255,16 @@ impl<T: CloudFormationApi> CloudFormationApi for Timed<T> {
     fn get_template<'a>(&'a self, stack_name: &'a str) -> BoxFuture<'a, ApiResult<String>> {
         self.time(self.inner.get_template(stack_name))
     }
+    fn get_change_set_template<'a>(
+        &'a self,
+        stack_name: &'a str,
+        change_set_id: &'a str,
+    ) -> BoxFuture<'a, ApiResult<String>> {
+        self.time(
+            self.inner
+                .get_change_set_template(stack_name, change_set_id),
+        )
+    }
     fn create_change_set<'a>(
         &'a self,
         input: &'a CreateChangeSetInput,

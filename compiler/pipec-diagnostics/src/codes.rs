@@ -164,6 +164,8 @@ codes! {
     RESOURCE_FAILED = "P6017" "resource-failed" Error;
     DEPLOY_FAILED = "P6018" "deploy-failed" Error;
     STACK_DELETE_FAILED = "P6019" "stack-delete-failed" Error;
+    CHANGE_SET_UNUSABLE = "P6020" "change-set-unusable" Error;
+    CHANGE_SET_OUTDATED = "P6021" "change-set-outdated" Error;
     // P7xxx: local run (pipec-run) — add below this line.
     RUN_BUILD_FAILED = "P7001" "build-failed" Error;
     RUN_MISSING_ARTIFACT = "P7002" "missing-artifact" Error;

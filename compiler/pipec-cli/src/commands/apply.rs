@@ -1,14 +1,12 @@
 //! `pipec apply FILE`: plan, refuse data loss unless `--allow-data-loss`, confirm (`--yes`
 //! skips; no terminal and no `--yes` is refused), execute, show progress per resource, and end
 //! with the outputs and the time, or with each failed resource at its `.pipe` line. Ctrl-C stops
-//! following (exit 130) and tells how to watch; CloudFormation carries on.
-
-use std::sync::Arc;
+//! following (exit 130) and tells how to watch; CloudFormation carries on. `--change-set ID`
+//! executes exactly the change set `pipec plan --keep` kept, after checking it still fits.
 
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{self, CommonArgs, LineProgress, Session, TerminalConfirmer};
-use crate::output::EXIT_ERRORS;
+use crate::commands::deploy::{Changing, CommonArgs};
 
 /// Arguments of `pipec apply`.
 #[derive(Debug, clap::Args)]
@@ -18,6 +16,10 @@ pub(crate) struct Args {
     /// Do not ask for confirmation (still prints the plan).
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
+    /// Execute this reviewed change set (the id `pipec plan --keep` prints) instead of planning
+    /// again; refused when it no longer matches the build or cannot be executed.
+    #[arg(long, value_name = "ID", conflicts_with = "replace_failed")]
+    pub(crate) change_set: Option<String>,
     /// Delete and recreate a stack left in ROLLBACK_COMPLETE by a failed first create.
     #[arg(long)]
     pub(crate) replace_failed: bool,
@@ -34,61 +36,24 @@ pub(crate) struct Args {
 
 /// Applies; returns the exit code.
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
-    let common = &args.common;
-    let mut prepared = match deploy::prepare(common, color) {
-        Ok(prepared) => prepared,
+    let changing = match Changing::start(&args.common, args.yes, color, |options| {
+        options.replace_failed = args.replace_failed;
+        options.allow_data_loss = args.allow_data_loss;
+        options.no_wait = args.no_wait;
+        options.template_bucket.clone_from(&args.template_bucket);
+    }) {
+        Ok(changing) => changing,
         Err(code) => return code,
     };
-    let session = match Session::start(color) {
-        Ok(session) => session,
-        Err(code) => return code,
-    };
-    let options = &mut prepared.request.options;
-    options.replace_failed = args.replace_failed;
-    options.allow_data_loss = args.allow_data_loss;
-    options.no_wait = args.no_wait;
-    options.template_bucket.clone_from(&args.template_bucket);
-    options.cancel = session.cancel.clone();
-    // `--yes` goes to the confirmer, which then shows the plan and accepts (see its docs).
-    options.yes = false;
-    let client = match session.client(common, color) {
-        Ok(client) => client,
-        Err(code) => return code,
-    };
-    let json = deploy::json(common.format);
-    let confirmer = TerminalConfirmer {
-        assume_yes: args.yes,
-        render: deploy::render_options(color, !json),
-        plan_to_stdout: !json,
-        prompt: Arc::clone(&session.prompt),
-    };
-    let sink = LineProgress {
-        render: deploy::render_options(color, false),
-    };
-    let db = &prepared.built.checked.db;
-    let result = session.runtime.block_on(pipec_deploy::apply(
-        &client,
-        &prepared.request,
-        &confirmer,
-        &sink,
-    ));
-    let report = match result {
-        Ok(report) => report,
-        Err(diagnostics) => {
-            deploy::print_errors(Some(db), &diagnostics, common.format, color);
-            return EXIT_ERRORS;
+    let (client, request) = (&changing.client, &changing.prepared.request);
+    let (confirmer, sink) = (&changing.confirmer, changing.sink.as_ref());
+    let result = changing.session.runtime.block_on(async move {
+        match &args.change_set {
+            Some(change_set) => {
+                pipec_deploy::apply_change_set(client, request, change_set, confirmer, sink).await
+            }
+            None => pipec_deploy::apply(client, request, confirmer, sink).await,
         }
-    };
-    deploy::print_to_stderr(db, &report.plan.warnings, color);
-    let located = deploy::locate_failures(db, &report.diagnostics, &report.failures);
-    deploy::print_to_stderr(db, &located, color);
-    if json {
-        println!("{}", report.to_json());
-    } else {
-        print!(
-            "{}",
-            pipec_deploy::render_apply(&report, deploy::render_options(color, true))
-        );
-    }
-    deploy::exit_code(report.exit_code())
+    });
+    changing.finish(result)
 }

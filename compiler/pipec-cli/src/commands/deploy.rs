@@ -1,7 +1,8 @@
 //! What `plan`, `apply`, `destroy` and `outputs` share: the AWS flags (AWS CLI conventions),
 //! compiling the `.pipe` file in memory into a [`DeployRequest`], the async runtime with its
-//! Ctrl-C handler, the terminal [`Confirmer`], the progress printer, and diagnostics placed at
-//! the `.pipe` line that declared a failed resource.
+//! Ctrl-C handler, the terminal [`Confirmer`], the progress printer (live on a terminal, see
+//! `live.rs`), the set-up and the report of the verbs that change the stack ([`Changing`]), and
+//! diagnostics placed at the `.pipe` line that declared a failed resource.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -9,14 +10,15 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use pipec_deploy::{
-    AwsOptions, CancelFlag, ConfirmSubject, Confirmer, DeployRequest, Manifest, ProgressEvent,
-    ProgressSink, RenderOptions, ResourceFailure, SdkClient,
+    AwsOptions, CancelFlag, ConfirmSubject, Confirmer, DeployOptions, DeployRequest, Manifest,
+    ProgressEvent, ProgressSink, RenderOptions, ResourceFailure, SdkClient,
 };
 use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::{SourceDb, Span};
 use termcolor::ColorChoice;
 
 use crate::commands::build::{compile, Built};
+use crate::commands::live::LiveProgress;
 use crate::output::{self, Format, EXIT_ERRORS, EXIT_USAGE};
 
 /// Exit code after Ctrl-C (the shell's 128 + SIGINT).
@@ -290,6 +292,145 @@ pub(crate) struct LineProgress {
 impl ProgressSink for LineProgress {
     fn event(&self, event: &ProgressEvent) {
         eprintln!("{}", pipec_deploy::render_event(event, self.render));
+    }
+}
+
+/// The progress sink of apply and destroy: resource lines redrawn in place when stderr is a
+/// terminal, else one line per event.
+pub(crate) fn progress_sink(color: ColorChoice) -> Box<dyn ProgressSink> {
+    let render = render_options(color, false);
+    if std::io::stderr().is_terminal() {
+        Box::new(LiveProgress::new(render))
+    } else {
+        Box::new(LineProgress { render })
+    }
+}
+
+/// What apply and destroy share: the compiled program, the session, the client, the confirmer
+/// and the progress sink.
+pub(crate) struct Changing {
+    pub(crate) prepared: Prepared,
+    pub(crate) session: Session,
+    pub(crate) client: SdkClient,
+    pub(crate) confirmer: TerminalConfirmer,
+    pub(crate) sink: Box<dyn ProgressSink>,
+    format: DeployFormat,
+    color: ColorChoice,
+}
+
+impl Changing {
+    /// Compiles, starts the session and the client; `configure` sets the verb's options.
+    /// `--yes` goes to the confirmer, which then shows the plan and accepts (see its docs).
+    pub(crate) fn start(
+        common: &CommonArgs,
+        yes: bool,
+        color: ColorChoice,
+        configure: impl FnOnce(&mut DeployOptions),
+    ) -> Result<Changing, u8> {
+        let mut prepared = prepare(common, color)?;
+        let session = Session::start(color)?;
+        let options = &mut prepared.request.options;
+        configure(options);
+        options.cancel = session.cancel.clone();
+        options.yes = false;
+        let client = session.client(common, color)?;
+        let json = json(common.format);
+        let confirmer = TerminalConfirmer {
+            assume_yes: yes,
+            render: render_options(color, !json),
+            plan_to_stdout: !json,
+            prompt: Arc::clone(&session.prompt),
+        };
+        Ok(Changing {
+            prepared,
+            session,
+            client,
+            confirmer,
+            sink: progress_sink(color),
+            format: common.format,
+            color,
+        })
+    }
+
+    /// Ends the command: the errors (exit 1), or the report's warnings and diagnostics (failed
+    /// resources at their `.pipe` lines) on stderr, then its JSON or text on stdout.
+    pub(crate) fn finish<R: Report>(self, result: Result<R, Vec<Diagnostic>>) -> u8 {
+        // Stop the live display before anything else is printed.
+        drop(self.sink);
+        let db = &self.prepared.built.checked.db;
+        let report = match result {
+            Ok(report) => report,
+            Err(diagnostics) => {
+                print_errors(Some(db), &diagnostics, self.format, self.color);
+                return EXIT_ERRORS;
+            }
+        };
+        print_to_stderr(db, report.warnings(), self.color);
+        let located = locate_failures(db, report.diagnostics(), report.failures());
+        print_to_stderr(db, &located, self.color);
+        if json(self.format) {
+            println!("{}", report.to_json());
+        } else {
+            print!("{}", report.render(render_options(self.color, true)));
+        }
+        exit_code(report.exit_code())
+    }
+}
+
+/// What [`Changing::finish`] prints of a report.
+pub(crate) trait Report {
+    /// Warnings met on the way (shown first).
+    fn warnings(&self) -> &[Diagnostic] {
+        &[]
+    }
+    /// The errors of a failed operation.
+    fn diagnostics(&self) -> &[Diagnostic];
+    /// The failed resources, to place their diagnostics.
+    fn failures(&self) -> &[ResourceFailure];
+    /// `--format json`.
+    fn to_json(&self) -> String;
+    /// `--format human`.
+    fn render(&self, options: RenderOptions) -> String;
+    /// The process exit code.
+    fn exit_code(&self) -> i32;
+}
+
+impl Report for pipec_deploy::ApplyReport {
+    fn warnings(&self) -> &[Diagnostic] {
+        &self.plan.warnings
+    }
+    fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+    fn failures(&self) -> &[ResourceFailure] {
+        &self.failures
+    }
+    fn to_json(&self) -> String {
+        self.to_json()
+    }
+    fn render(&self, options: RenderOptions) -> String {
+        pipec_deploy::render_apply(self, options)
+    }
+    fn exit_code(&self) -> i32 {
+        self.exit_code()
+    }
+}
+
+impl Report for pipec_deploy::DestroyReport {
+    fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+    fn failures(&self) -> &[ResourceFailure] {
+        &self.failures
+    }
+    fn to_json(&self) -> String {
+        self.to_json()
+    }
+    fn render(&self, options: RenderOptions) -> String {
+        pipec_deploy::render_destroy(self, options)
+    }
+    fn exit_code(&self) -> i32 {
+        self.exit_code()
     }
 }
 

@@ -9,6 +9,7 @@ pub(crate) mod destroy;
 pub(crate) mod explain;
 pub(crate) mod fmt;
 pub(crate) mod graph;
+pub(crate) mod live;
 pub(crate) mod outputs;
 pub(crate) mod plan;
 pub(crate) mod run;
