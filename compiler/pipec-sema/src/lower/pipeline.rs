@@ -201,11 +201,14 @@ impl<'a> Checker<'a> {
 
     /// The `source` a build block names, read from its syntax (used before lowering finishes).
     pub(super) fn blocks_build_source(&self, build: &str) -> Option<String> {
+        // A misspelled repo is reported where it is written, not again here.
         self.attr_reference(Kind::Build, build, "source")
+            .filter(|repo| self.blocks.contains_key(&(Kind::Repo, repo.clone())))
     }
 
     pub(super) fn blocks_deploy_from(&self, deploy: &str) -> Option<String> {
         self.attr_reference(Kind::Deploy, deploy, "from")
+            .filter(|build| self.blocks.contains_key(&(Kind::Build, build.clone())))
     }
 
     pub(super) fn attr_reference(&self, kind: Kind, name: &str, attr: &str) -> Option<String> {
