@@ -100,6 +100,9 @@ pub(crate) fn emit_instance(ctx: &mut Ctx<'_>, instance: &Instance) {
             )),
         );
         sg.insert("SecurityGroupIngress".into(), Value::Array(rules));
+        if let Some(vpc) = &instance.vpc {
+            sg.insert("VpcId".into(), json!(vpc));
+        }
         put_tags(&mut sg, &instance.tags);
         ctx.add(&sg_id, "AWS::EC2::SecurityGroup", &owner, sg, Map::new());
         props.insert(

@@ -431,6 +431,8 @@ pub struct Instance {
     pub key_name: Option<String>,
     /// Subnet.
     pub subnet: Option<String>,
+    /// VPC of the generated security group (needed with `subnet`).
+    pub vpc: Option<String>,
     /// Tags (include `Name` if given).
     pub tags: Vec<Tag>,
 }

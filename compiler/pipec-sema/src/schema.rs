@@ -328,6 +328,7 @@ pub static BLOCKS: &[BlockSpec] = &[
             attr!("ingress", "list of ports or { port, cidr }", None, "Open these TCP ports in a generated security group.", "SecurityGroupIngress"),
             attr!("key_name", "string", None, "EC2 key pair name.", "KeyName"),
             attr!("subnet", "string", None, "Subnet id.", "SubnetId"),
+            attr!("vpc", "string", None, "VPC id of the generated security group; required with `subnet` and `ingress`.", "SecurityGroup.VpcId"),
             TAGS,
         ],
         blocks: &[],

@@ -166,6 +166,7 @@ pub fn ec2_program(data: &str) -> Program {
             ingress: vec![Ingress { port: 80, cidr: "0.0.0.0/0".into() }],
             key_name: None,
             subnet: None,
+            vpc: None,
             tags: instance_tags,
         }],
         sites: vec![],

@@ -1,7 +1,7 @@
 //! Lowering of `instance`, `site`, and the IAM blocks `role`, `policy`, `group`, `user`.
 
 use super::{valid_condition_operator, Ctx, Declared};
-use crate::check::{Checker, Fields};
+use crate::check::{Checker, DeclBody, Fields};
 use crate::eval::Value;
 use crate::lints::StatementFacts;
 use crate::schema;
@@ -118,6 +118,31 @@ impl<'a> Checker<'a> {
         }
         let key_name = self.attr_str(fields, "key_name");
         let subnet = self.attr_str(fields, "subnet");
+        let vpc = self.attr_str(fields, "vpc");
+        if let (Some(vpc), Some((_, expr, _))) = (&vpc, fields.attrs.get("vpc")) {
+            if !vpc.starts_with("vpc-") {
+                self.report(
+                    Diagnostic::error(Code::INVALID_VALUE, format!("`{vpc}` is not a VPC id"))
+                        .primary(expr.span.clone(), "expected `vpc-…`")
+                        .help("write the VPC's id, e.g. \"vpc-0abc1234\""),
+                );
+            }
+        }
+        if subnet.is_some() && vpc.is_none() && !ingress.is_empty() {
+            let mut diag = Diagnostic::error(Code::MISSING_ATTRIBUTE, format!("instance `{}` needs `vpc`", decl.name))
+                .primary(decl.name_span.clone(), "`vpc` is missing")
+                .note("The generated security group must be created in the subnet's VPC, which cannot be known before deployment.")
+                .help("add `vpc = \"vpc-…\"` (the VPC of the subnet)");
+            if let DeclBody::Block(block) = &decl.body {
+                let at = block.body.span.start() + 1;
+                diag = diag.fix(
+                    "add `vpc`",
+                    Span::new(block.body.span.file, at, at),
+                    "\n  vpc = \"vpc-\"",
+                );
+            }
+            self.report(diag);
+        }
         let mut tags = self.tags(ctx, fields, &decl.name_span);
         if !tags.iter().any(|tag| tag.key == "Name") {
             tags.push(Tag {
@@ -136,6 +161,7 @@ impl<'a> Checker<'a> {
             ingress,
             key_name,
             subnet,
+            vpc,
             tags,
         }
     }
