@@ -11,6 +11,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo doc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== fuzz (parser, checker, formatter) for ${PIPEC_FUZZ_SECONDS:-30} s"
 if ! cargo fuzz --version > /dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
