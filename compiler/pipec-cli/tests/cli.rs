@@ -282,3 +282,18 @@ fn graph_of_the_examples() {
     assert_eq!(dot.status.code(), Some(0));
     insta::assert_snapshot!("graph_site_dot", text(&dot.stdout));
 }
+
+/// Without the `deep` feature (the default, and CI), `--deep` is accepted but says how to get it.
+#[cfg(not(feature = "deep"))]
+#[test]
+fn deep_without_the_feature_says_how_to_rebuild() {
+    let out = pipec(
+        &["check", "--deep", "examples/seed-ec2/pipeline.pipe"],
+        &repo(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "error: pipec was built without the `deep` feature; rebuild with `cargo build -p pipec-cli --features deep --ignore-rust-version`\n"
+    );
+}

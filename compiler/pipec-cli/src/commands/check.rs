@@ -20,10 +20,27 @@ pub(crate) struct Args {
     /// Exit with 1 when there are warnings.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
+    /// Also run AWS's offline template validator on the generated template (needs a pipec
+    /// built with the `deep` feature).
+    #[arg(long)]
+    pub(crate) deep: bool,
 }
+
+/// What `--deep` says when this pipec was built without the validator.
+#[cfg(not(feature = "deep"))]
+pub(crate) const NO_DEEP: &str = "error: pipec was built without the `deep` feature; rebuild with `cargo build -p pipec-cli --features deep --ignore-rust-version`";
 
 /// Checks the file; returns the exit code.
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
+    if args.deep {
+        #[cfg(feature = "deep")]
+        return crate::commands::deep::run(args, color);
+        #[cfg(not(feature = "deep"))]
+        {
+            eprintln!("{NO_DEEP}");
+            return EXIT_USAGE;
+        }
+    }
     let text = match output::read_root(&args.file) {
         Ok(text) => text,
         Err(diagnostic) => {

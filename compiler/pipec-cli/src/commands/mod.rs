@@ -4,6 +4,8 @@ pub(crate) mod apply;
 pub(crate) mod build;
 pub(crate) mod check;
 pub(crate) mod completions;
+#[cfg(feature = "deep")]
+pub(crate) mod deep;
 pub(crate) mod deploy;
 pub(crate) mod destroy;
 pub(crate) mod explain;
