@@ -256,8 +256,11 @@ pub(crate) fn put_tags(properties: &mut Map<String, Value>, list: &[Tag]) {
     }
 }
 
-/// Pretty JSON, two-space indent, trailing newline.
-pub(crate) fn to_json_bytes(value: &Value, diags: &mut Vec<Diagnostic>) -> Vec<u8> {
+/// Pretty JSON, two-space indent, trailing newline, keys sorted. Sorting is explicit so that
+/// the bytes stay the same even in a build where some dependency turns on serde_json's
+/// `preserve_order` (the optional `deep` feature does).
+pub(crate) fn to_json_bytes(value: &mut Value, diags: &mut Vec<Diagnostic>) -> Vec<u8> {
+    value.sort_all_objects();
     match serde_json::to_vec_pretty(value) {
         Ok(mut bytes) => {
             bytes.push(b'\n');

@@ -92,8 +92,8 @@ pub fn emit(program: &Program) -> (Artifacts, Vec<Diagnostic>) {
     if !outputs.is_empty() {
         template.insert("Outputs".into(), Value::Object(outputs));
     }
-    let template = Value::Object(template);
-    let template_bytes = ctx::to_json_bytes(&template, &mut ctx.diags);
+    let mut template = Value::Object(template);
+    let template_bytes = ctx::to_json_bytes(&mut template, &mut ctx.diags);
 
     let n_resources = ctx.meta.len();
     if n_resources > MAX_RESOURCES {
@@ -121,14 +121,14 @@ pub fn emit(program: &Program) -> (Artifacts, Vec<Diagnostic>) {
 
     // The side files are built; sort nothing: the order is program order.
     let side_files: Vec<(String, Vec<u8>)> = side_files.into_iter().flatten().collect();
-    let manifest = manifest::build(
+    let mut manifest = manifest::build(
         &mut ctx,
         &capabilities,
         &template_bytes,
         needs_upload,
         &side_files,
     );
-    let manifest_bytes = ctx::to_json_bytes(&manifest, &mut ctx.diags);
+    let manifest_bytes = ctx::to_json_bytes(&mut manifest, &mut ctx.diags);
 
     let mut files = Vec::with_capacity(side_files.len() + 2);
     files.push(("template.json".to_string(), template_bytes));
