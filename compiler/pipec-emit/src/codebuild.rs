@@ -61,6 +61,10 @@ pub(crate) fn emit_build(ctx: &mut Ctx<'_>, build: &Build) -> Vec<(String, Vec<u
                     policy_id,
                     owner: owner.clone(),
                     service: "codebuild.amazonaws.com",
+                    source_arn: Some(sub(&format!(
+                        "arn:${{AWS::Partition}}:codebuild:${{AWS::Region}}:${{AWS::AccountId}}:project/{}",
+                        sub_escape(&build.aws_name)
+                    ))),
                     purpose: format!(
                         "pipec: CodeBuild service role of project {}",
                         build.aws_name

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use serde_yaml_ng::{Mapping, Value as Yaml};
 
 use crate::codebuild::file_part;
-use crate::ctx::{get_att, put_tags, Ctx, Owner};
+use crate::ctx::{get_att, put_tags, sub, sub_escape, Ctx, Owner};
 use crate::iam::{aws_managed, emit_generated_role, GeneratedRole};
 use crate::text::primary_id;
 use crate::yaml::{list, put, s};
@@ -60,6 +60,11 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
                     policy_id,
                     owner: owner.clone(),
                     service: "codedeploy.amazonaws.com",
+                    source_arn: Some(sub(&format!(
+                        "arn:${{AWS::Partition}}:codedeploy:${{AWS::Region}}:${{AWS::AccountId}}:deploymentgroup:{}/{}",
+                        sub_escape(&deploy.application_name),
+                        sub_escape(&deploy.group_name)
+                    ))),
                     purpose: format!(
                         "pipec: CodeDeploy service role of application {}",
                         deploy.application_name

@@ -113,7 +113,7 @@ impl<'p> Ctx<'p> {
     ) {
         let data = extra
             .get("DeletionPolicy")
-            .is_some_and(|policy| policy == "Retain");
+            .is_some_and(|policy| policy == "Retain" || policy == "RetainExceptOnCreate");
         if kind.starts_with("AWS::IAM::") {
             self.any_iam = true;
             let named = [
@@ -181,10 +181,14 @@ impl<'p> Ctx<'p> {
     }
 }
 
-/// `Retain` on delete and on replacement: for resources that hold data.
+/// For resources that hold data: kept when the stack deletes them (`RetainExceptOnCreate`) and
+/// when an update replaces them (`UpdateReplacePolicy: Retain`). `RetainExceptOnCreate` (since
+/// July 2023) still deletes a resource that the operation now rolling back had created, so a
+/// failed first create leaves no named repository or bucket behind to make every retry fail
+/// "already exists" (aws-facts §9); a resource that held data before is never deleted.
 pub(crate) fn retain() -> Map<String, Value> {
     let mut extra = Map::new();
-    extra.insert("DeletionPolicy".into(), json!("Retain"));
+    extra.insert("DeletionPolicy".into(), json!("RetainExceptOnCreate"));
     extra.insert("UpdateReplacePolicy".into(), json!("Retain"));
     extra
 }
@@ -281,16 +285,41 @@ pub(crate) fn pipeline_arn(name: &str) -> Value {
     ))
 }
 
-/// A service trust policy.
-pub(crate) fn trust(services: &[&str]) -> Value {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
+/// A service trust policy. Against the confused deputy, every service that assumes the role on
+/// behalf of a resource of this account is held to this account (`aws:SourceAccount`) and, when
+/// the caller passes its resource (`source_arn`), to that resource (`aws:SourceArn`). CodeBuild,
+/// CodeDeploy, CodePipeline and EventBridge document these keys for their service roles
+/// (aws-facts §9 "Confused deputy"; CodeDeploy: "Cross-service confused deputy prevention",
+/// SourceArn = the deployment group ARN; CodeBuild: SourceArn = the project ARN). EC2 sets
+/// neither when an instance profile's role is assumed, so `ec2.amazonaws.com` stays
+/// unconditioned, in a statement of its own.
+pub(crate) fn trust(services: &[&str], source_arn: Option<&Value>) -> Value {
+    let (ec2, others): (Vec<&str>, Vec<&str>) = services
+        .iter()
+        .partition(|service| service.starts_with("ec2."));
+    let mut statements = Vec::new();
+    if !ec2.is_empty() {
+        statements.push(json!({
             "Effect": "Allow",
-            "Principal": { "Service": services },
+            "Principal": { "Service": ec2 },
             "Action": "sts:AssumeRole"
-        }]
-    })
+        }));
+    }
+    if !others.is_empty() {
+        let mut condition = json!({
+            "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } }
+        });
+        if let Some(arn) = source_arn {
+            condition["ArnLike"] = json!({ "aws:SourceArn": arn });
+        }
+        statements.push(json!({
+            "Effect": "Allow",
+            "Principal": { "Service": others },
+            "Action": "sts:AssumeRole",
+            "Condition": condition
+        }));
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
 /// A policy document from statements.

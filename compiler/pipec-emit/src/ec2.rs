@@ -52,6 +52,7 @@ pub(crate) fn emit_instance(ctx: &mut Ctx<'_>, instance: &Instance) {
                     policy_id,
                     owner: owner.clone(),
                     service: "ec2.amazonaws.com",
+                    source_arn: None,
                     purpose: format!(
                         "pipec: role of instance {name} (CodeDeploy agent reads revisions)"
                     ),

@@ -16,7 +16,7 @@ pub(crate) fn emit_declared(ctx: &mut Ctx<'_>) {
         let services: Vec<&str> = role.trust.iter().map(String::as_str).collect();
         let mut props = Map::new();
         props.insert("RoleName".into(), json!(role.aws_name));
-        props.insert("AssumeRolePolicyDocument".into(), trust(&services));
+        props.insert("AssumeRolePolicyDocument".into(), trust(&services, None));
         let managed = managed_arns(ctx, &role.managed);
         if !managed.is_empty() {
             props.insert("ManagedPolicyArns".into(), Value::Array(managed));
@@ -165,6 +165,9 @@ pub(crate) struct GeneratedRole<'a> {
     pub(crate) owner: Owner,
     /// Trusted service principal.
     pub(crate) service: &'a str,
+    /// The resource the service acts for (`aws:SourceArn` in the trust policy), when the
+    /// service documents it.
+    pub(crate) source_arn: Option<Value>,
     /// What it is for, for the Description.
     pub(crate) purpose: String,
     /// Least-privilege statements.
@@ -179,7 +182,10 @@ pub(crate) struct GeneratedRole<'a> {
 /// logical id to `DependsOn` so that users of the role wait for its permissions.
 pub(crate) fn emit_generated_role(ctx: &mut Ctx<'_>, role: GeneratedRole<'_>) -> String {
     let mut props = Map::new();
-    props.insert("AssumeRolePolicyDocument".into(), trust(&[role.service]));
+    props.insert(
+        "AssumeRolePolicyDocument".into(),
+        trust(&[role.service], role.source_arn.as_ref()),
+    );
     props.insert("Description".into(), json!(truncate(&role.purpose, 1000)));
     if !role.managed.is_empty() {
         props.insert("ManagedPolicyArns".into(), Value::Array(role.managed));

@@ -203,6 +203,7 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
             policy_id,
             owner: owner.clone(),
             service: "codepipeline.amazonaws.com",
+            source_arn: None,
             purpose: format!(
                 "pipec: CodePipeline service role of pipeline {}",
                 pipeline.aws_name
@@ -255,6 +256,7 @@ fn emit_triggers(ctx: &mut Ctx<'_>, pipeline: &Pipeline, owner: &Owner, sources:
             policy_id,
             owner: owner.clone(),
             service: "events.amazonaws.com",
+            source_arn: None,
             purpose: format!(
                 "pipec: lets EventBridge start pipeline {}",
                 pipeline.aws_name
