@@ -122,7 +122,8 @@ pub fn test_venv() -> Option<PathBuf> {
 /// Starts moto on a free 127.0.0.1 port with dummy credentials and waits until it answers.
 ///
 /// # Panics
-/// When the venv is missing or moto does not start within 30 s.
+/// When the venv is missing or moto does not start within 90 s (a loaded 2-core machine can
+/// take more than 30 s to import moto).
 #[must_use]
 pub fn start_moto() -> MotoServer {
     let venv = test_venv().unwrap_or_else(|| {
@@ -147,7 +148,7 @@ pub fn start_moto() -> MotoServer {
         child,
         endpoint: format!("http://127.0.0.1:{port}"),
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             std::time::Instant::now() < deadline,

@@ -31,6 +31,12 @@ fn templates(vars: &[(&str, &str)]) -> Vec<(String, Value)> {
         .collect();
     paths
         .iter()
+        .filter(|path| {
+            // `--var env=…` applies only to programs that declare an environment.
+            vars.is_empty()
+                || std::fs::read_to_string(root.join(path))
+                    .is_ok_and(|text| text.contains("param env"))
+        })
         .map(|path| (path.display().to_string(), template(&root, path, &vars)))
         .collect()
 }
@@ -156,4 +162,124 @@ fn service_trust_policies_are_held_to_the_account_and_resource() {
         }
     }
     assert!(checked >= 4, "expected service roles, checked {checked}");
+}
+
+/// The names of `template`'s resources that AWS keeps account-wide (or, for buckets, global):
+/// aws-facts §9 "IAM names are account-wide" and §6.
+fn account_wide_names(template: &Value) -> Vec<(String, String)> {
+    const NAMED: &[(&str, &str)] = &[
+        ("AWS::CodeCommit::Repository", "RepositoryName"),
+        ("AWS::CodeBuild::Project", "Name"),
+        ("AWS::CodeDeploy::Application", "ApplicationName"),
+        ("AWS::CodePipeline::Pipeline", "Name"),
+        ("AWS::IAM::Role", "RoleName"),
+        ("AWS::IAM::User", "UserName"),
+        ("AWS::IAM::Group", "GroupName"),
+        ("AWS::IAM::ManagedPolicy", "ManagedPolicyName"),
+        ("AWS::IAM::InstanceProfile", "InstanceProfileName"),
+        ("AWS::S3::Bucket", "BucketName"),
+    ];
+    let mut names = Vec::new();
+    for (_, resource) in resources(template) {
+        let kind = resource["Type"].as_str().unwrap_or_default();
+        for (named_kind, property) in NAMED {
+            if kind == *named_kind {
+                if let Some(name) = resource["Properties"][property].as_str() {
+                    names.push((kind.to_string(), name.to_string()));
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The tags of every instance in `template`.
+fn instance_tags(template: &Value) -> Vec<Vec<(String, String)>> {
+    resources(template)
+        .filter(|(_, resource)| resource["Type"] == "AWS::EC2::Instance")
+        .map(|(_, resource)| {
+            resource["Properties"]["Tags"]
+                .as_array()
+                .map(|tags| {
+                    tags.iter()
+                        .map(|tag| {
+                            (
+                                tag["Key"].as_str().unwrap_or_default().to_string(),
+                                tag["Value"].as_str().unwrap_or_default().to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// CodeDeploy's tag selection (aws-facts §9): the filters of `Ec2TagFilters` are OR-ed; the groups
+/// of `Ec2TagSet` are AND-ed, each group's filters OR-ed.
+fn selects(group: &Value, tags: &[(String, String)]) -> bool {
+    let filter_matches = |filter: &Value| {
+        let key = filter["Key"].as_str().unwrap_or_default();
+        let value = filter["Value"].as_str().unwrap_or_default();
+        tags.iter().any(|(k, v)| match filter["Type"].as_str() {
+            Some("KEY_ONLY") => k == key,
+            Some("VALUE_ONLY") => v == value,
+            _ => k == key && v == value,
+        })
+    };
+    let props = &group["Properties"];
+    if let Some(filters) = props["Ec2TagFilters"].as_array() {
+        return filters.iter().any(filter_matches);
+    }
+    if let Some(sets) = props["Ec2TagSet"]["Ec2TagSetList"].as_array() {
+        return sets.iter().all(|set| {
+            set["Ec2TagGroup"]
+                .as_array()
+                .is_some_and(|filters| filters.iter().any(filter_matches))
+        });
+    }
+    false
+}
+
+/// Two environments of one program live in one account (product.md "what done means"): no
+/// account-wide name is shared, and no deployment group of one selects the other's instances,
+/// while each still selects its own.
+#[test]
+fn two_environments_share_no_name_and_no_instance() {
+    let a = templates(&[("env", "a")]);
+    let b = templates(&[("env", "b")]);
+    assert!(a.len() >= 2, "both examples declare `param env`");
+    let mut groups_checked = 0;
+    for ((case, ta), (_, tb)) in a.iter().zip(&b) {
+        let names_b = account_wide_names(tb);
+        for (kind, name) in account_wide_names(ta) {
+            assert!(
+                !names_b.iter().any(|(_, other)| *other == name),
+                "{case}: {kind} `{name}` is the same in env a and env b"
+            );
+        }
+        for (env, mine, other) in [("a", ta, tb), ("b", tb, ta)] {
+            let own_instances = instance_tags(mine);
+            let other_instances = instance_tags(other);
+            for (id, group) in resources(mine) {
+                if group["Type"] != "AWS::CodeDeploy::DeploymentGroup" {
+                    continue;
+                }
+                groups_checked += 1;
+                for tags in &other_instances {
+                    assert!(
+                        !selects(group, tags),
+                        "{case}: env {env}'s {id} selects the other environment's instance {tags:?}"
+                    );
+                }
+                if !own_instances.is_empty() {
+                    assert!(
+                        own_instances.iter().any(|tags| selects(group, tags)),
+                        "{case}: env {env}'s {id} selects none of its own instances"
+                    );
+                }
+            }
+        }
+    }
+    assert!(groups_checked >= 2, "no deployment group was checked");
 }

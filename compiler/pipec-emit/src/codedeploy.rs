@@ -9,6 +9,7 @@ use serde_yaml_ng::{Mapping, Value as Yaml};
 
 use crate::codebuild::file_part;
 use crate::ctx::{get_att, put_tags, sub, sub_escape, Ctx, Owner};
+use crate::ec2::{matches, stack_tag};
 use crate::iam::{aws_managed, emit_generated_role, GeneratedRole};
 use crate::text::primary_id;
 use crate::yaml::{list, put, s};
@@ -88,6 +89,23 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
         "DeploymentStyle".into(),
         json!({ "DeploymentType": "IN_PLACE", "DeploymentOption": "WITHOUT_TRAFFIC_CONTROL" }),
     );
+    // Keep the selection to this stack's instances when it selects instances the program
+    // declares (those carry `pipec:stack`); a selection of instances made elsewhere is left as
+    // the user wrote it.
+    let own = ctx.program.instances.iter().any(|instance| {
+        !groups.is_empty()
+            && groups
+                .iter()
+                .all(|group| group.iter().any(|filter| matches(filter, &instance.tags)))
+    });
+    let mut groups = groups.clone();
+    if own {
+        let tag = stack_tag(ctx);
+        groups.push(vec![TagFilter {
+            key: tag.key,
+            value: tag.value,
+        }]);
+    }
     match groups.as_slice() {
         [] => {}
         [single] => {

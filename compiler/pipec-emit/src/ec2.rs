@@ -127,7 +127,9 @@ pub(crate) fn emit_instance(ctx: &mut Ctx<'_>, instance: &Instance) {
             json!({ "Fn::Base64": sub(&user_data(&instance.os)) }),
         );
     }
-    put_tags(&mut props, &instance.tags);
+    let mut tags = instance.tags.clone();
+    tags.push(stack_tag(ctx));
+    put_tags(&mut props, &tags);
     ctx.add(
         &id,
         "AWS::EC2::Instance",
@@ -176,7 +178,22 @@ fn is_deploy_target(ctx: &Ctx<'_>, tags: &[Tag]) -> bool {
         })
 }
 
-fn matches(filter: &TagFilter, tags: &[Tag]) -> bool {
+/// The tag that ties an instance to the stack (the program's environment) that made it.
+/// CodeDeploy's tag groups are AND-ed (aws-facts §9 "Tag selection semantics"), so a deployment
+/// group that adds this tag as a group of its own selects only its own environment's
+/// instances, even when another environment's instances carry the same user tags.
+pub(crate) const STACK_TAG_KEY: &str = "pipec:stack";
+
+/// `pipec:stack = <stack name>`.
+pub(crate) fn stack_tag(ctx: &Ctx<'_>) -> Tag {
+    Tag {
+        key: STACK_TAG_KEY.to_string(),
+        value: ctx.program.stack_name.clone(),
+    }
+}
+
+/// True when `filter` matches one of `tags`.
+pub(crate) fn matches(filter: &TagFilter, tags: &[Tag]) -> bool {
     tags.iter().any(|tag| {
         (filter.key.is_empty() || filter.key == tag.key)
             && (filter.value.is_empty() || filter.value == tag.value)

@@ -307,10 +307,11 @@ impl<'a> Checker<'a> {
                                     Vec::new()
                                 }
                             };
-                            if list.len() > 3 {
+                            if list.len() > 2 {
                                 self.report(
-                                    Diagnostic::error(Code::INVALID_VALUE, format!("{} tag groups; CodeDeploy allows at most 3", list.len()))
+                                    Diagnostic::error(Code::INVALID_VALUE, format!("{} tag groups; at most 2 can be given", list.len()))
                                         .primary(attr.value.span.clone(), "too many groups")
+                                        .note("CodeDeploy allows 3 tag groups; pipec adds one (`pipec:stack`) that keeps the selection to this environment's instances")
                                         .help("merge groups: an instance must match one tag of every group"),
                                 );
                             }

@@ -582,17 +582,17 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A user's name follows the rule of every other block: `<project>-<env>-<name>` unless
+    /// `name = …` is given. IAM user names are account-wide (aws-facts §9), so a name without
+    /// the environment would make a second environment's stack fail "already exists".
     pub(super) fn lower_user(
         &mut self,
+        ctx: &Ctx,
         decl: &Declared<'a>,
         origin: Origin,
         fields: &Fields<'a>,
     ) -> User {
-        let ctx = Ctx {
-            prefix: String::new(),
-            file_tags: self.file_tags_cached(),
-        };
-        let aws_name = self.aws_name(&ctx, fields, decl, NameRule::IamUser, false);
+        let aws_name = self.aws_name(ctx, fields, decl, NameRule::IamUser, true);
         let mut groups = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("groups") {
             let items = self.want_list(expr, *scope).unwrap_or_default();
@@ -620,7 +620,7 @@ impl<'a> Checker<'a> {
                 policy
             })
             .collect();
-        let tags = self.tags(&ctx, fields, &decl.name_span);
+        let tags = self.tags(ctx, fields, &decl.name_span);
         User {
             origin,
             aws_name,
@@ -628,9 +628,5 @@ impl<'a> Checker<'a> {
             policies,
             tags,
         }
-    }
-
-    pub(super) fn file_tags_cached(&self) -> Vec<Tag> {
-        Vec::new()
     }
 }

@@ -155,7 +155,9 @@ impl<'a> Checker<'a> {
                 Kind::Group => program
                     .groups
                     .push(self.lower_group(&ctx, decl, origin, &fields)),
-                Kind::User => program.users.push(self.lower_user(decl, origin, &fields)),
+                Kind::User => program
+                    .users
+                    .push(self.lower_user(&ctx, decl, origin, &fields)),
                 Kind::Pipeline => program
                     .pipelines
                     .push(self.lower_pipeline(&ctx, decl, origin, &fields)),
