@@ -95,6 +95,10 @@ pub struct ResourceChange {
     pub replacement_reasons: Vec<String>,
     /// The properties that change.
     pub properties: Vec<PropertyChange>,
+    /// True for a replaced EC2 instance that a deployment group selects: the new instance
+    /// starts without the application, because CodeDeploy deploys on its own only to Auto
+    /// Scaling groups (aws-facts §9), until the pipeline runs again.
+    pub needs_redeploy: bool,
 }
 
 impl ResourceChange {
@@ -701,6 +705,7 @@ pub(crate) fn new_change(
         iam: resource_type.starts_with("AWS::IAM::"),
         replacement_reasons: Vec::new(),
         properties: Vec::new(),
+        needs_redeploy: false,
     }
 }
 
@@ -789,11 +794,77 @@ pub(crate) fn build_changes(
                         .push("CloudFormation replaces it".to_string());
                 }
             }
+            resource.needs_redeploy = action == ChangeAction::Replace
+                && change.resource_type == "AWS::EC2::Instance"
+                && proposed.is_some_and(|template| deployed_to(template, &change.logical_id));
             resource
         })
         .collect();
     changes.sort_by_key(ResourceChange::order_key);
     changes
+}
+
+/// True when a deployment group of `template` selects the instance `logical_id` by its tags:
+/// `Ec2TagFilters` are OR-ed, the groups of `Ec2TagSet` AND-ed (aws-facts §9).
+fn deployed_to(template: &Value, logical_id: &str) -> bool {
+    let Some(resources) = template.get("Resources").and_then(Value::as_object) else {
+        return false;
+    };
+    let tags: Vec<(&str, &str)> = resources
+        .get(logical_id)
+        .and_then(|instance| instance.pointer("/Properties/Tags"))
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .map(|tag| {
+                    (
+                        tag.get("Key").and_then(Value::as_str).unwrap_or_default(),
+                        tag.get("Value").and_then(Value::as_str).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let matches = |filter: &Value| {
+        let key = filter
+            .get("Key")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let value = filter
+            .get("Value")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        tags.iter()
+            .any(|(k, v)| match filter.get("Type").and_then(Value::as_str) {
+                Some("KEY_ONLY") => *k == key,
+                Some("VALUE_ONLY") => *v == value,
+                _ => *k == key && *v == value,
+            })
+    };
+    resources.values().any(|resource| {
+        if resource.get("Type").and_then(Value::as_str) != Some("AWS::CodeDeploy::DeploymentGroup")
+        {
+            return false;
+        }
+        if let Some(filters) = resource
+            .pointer("/Properties/Ec2TagFilters")
+            .and_then(Value::as_array)
+        {
+            return filters.iter().any(matches);
+        }
+        resource
+            .pointer("/Properties/Ec2TagSet/Ec2TagSetList")
+            .and_then(Value::as_array)
+            .is_some_and(|groups| {
+                !groups.is_empty()
+                    && groups.iter().all(|group| {
+                        group
+                            .get("Ec2TagGroup")
+                            .and_then(Value::as_array)
+                            .is_some_and(|filters| filters.iter().any(matches))
+                    })
+            })
+    })
 }
 
 fn detail_name(detail: &RawChangeDetail) -> String {

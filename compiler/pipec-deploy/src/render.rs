@@ -44,6 +44,9 @@ impl Paint {
     fn dim(&self, text: &str) -> String {
         self.wrap("2", text)
     }
+    fn yellow(&self, text: &str) -> String {
+        self.wrap("1;33", text)
+    }
 }
 
 /// The plan as a person reviews it: a summary line, data-loss warnings, then IAM changes, then
@@ -93,6 +96,33 @@ pub fn render_plan(plan: &Plan, options: RenderOptions) -> String {
             );
         }
         let _ = writeln!(out, "   apply refuses unless run with --allow-data-loss");
+    }
+    let emptied: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|change| change.needs_redeploy)
+        .collect();
+    if !emptied.is_empty() {
+        let _ = writeln!(out);
+        for change in &emptied {
+            let block = if change.block.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", change.block)
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                paint.yellow(&format!(
+                    "!! NO APPLICATION: this plan REPLACES instance `{}`{block}; the new instance starts without the application",
+                    change.logical_id
+                ))
+            );
+        }
+        let _ = writeln!(
+            out,
+            "   CodeDeploy deploys on its own only to Auto Scaling groups: after apply, run the pipeline again\n   (push a commit, or `aws codepipeline start-pipeline-execution --name <pipeline>`)"
+        );
     }
     let (iam, rest): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
         plan.changes.iter().partition(|change| change.iam);

@@ -406,6 +406,61 @@ async fn replacement_of_a_data_resource_is_loud_and_refused() {
     assert_eq!(report.outcome, ApplyOutcome::Succeeded);
 }
 
+/// A replaced instance that a deployment group selects comes back without the application
+/// (CodeDeploy deploys on its own only to Auto Scaling groups): the plan says so, and says how
+/// to run the pipeline again; an instance no group selects gets no such warning.
+#[tokio::test]
+async fn replaced_deploy_target_is_flagged_as_empty() {
+    let fake = FakeCloudFormation::new();
+    deployed(&fake, "UPDATE_COMPLETE");
+    let mut request = request();
+    let mut template: serde_json::Value = serde_json::from_str(&request.template_body).unwrap();
+    template["Resources"]["InstanceWeb"] = serde_json::json!({
+        "Type": "AWS::EC2::Instance",
+        "Properties": { "ImageId": "ami-2", "Tags": [
+            { "Key": "Deploy", "Value": "web" }, { "Key": "pipec:stack", "Value": "pipec-fake" }
+        ] }
+    });
+    template["Resources"]["InstanceBastion"] = serde_json::json!({
+        "Type": "AWS::EC2::Instance",
+        "Properties": { "ImageId": "ami-2", "Tags": [{ "Key": "Deploy", "Value": "web" }] }
+    });
+    template["Resources"]["DeployWebGroup"] = serde_json::json!({
+        "Type": "AWS::CodeDeploy::DeploymentGroup",
+        "Properties": { "Ec2TagSet": { "Ec2TagSetList": [
+            { "Ec2TagGroup": [{ "Key": "Deploy", "Value": "web", "Type": "KEY_AND_VALUE" }] },
+            { "Ec2TagGroup": [{ "Key": "pipec:stack", "Value": "pipec-fake", "Type": "KEY_AND_VALUE" }] }
+        ] } }
+    });
+    request.template_body = template.to_string();
+    fake.next_changes(vec![
+        modify(
+            "InstanceWeb",
+            "AWS::EC2::Instance",
+            "True",
+            vec![detail("ImageId", "Always", "ami-1", "ami-2")],
+        ),
+        modify(
+            "InstanceBastion",
+            "AWS::EC2::Instance",
+            "True",
+            vec![detail("ImageId", "Always", "ami-1", "ami-2")],
+        ),
+    ]);
+    let planned = plan(&fake, &request, &NoProgress).await.unwrap();
+    let flagged: Vec<&str> = planned
+        .changes
+        .iter()
+        .filter(|change| change.needs_redeploy)
+        .map(|change| change.logical_id.as_str())
+        .collect();
+    assert_eq!(flagged, ["InstanceWeb"]);
+    let text = render_plan(&planned, TEXT);
+    assert!(text.contains("NO APPLICATION"), "{text}");
+    insta::assert_snapshot!("replaced_deploy_target", text);
+    assert!(planned.to_json().contains("\"needs_redeploy\": true"));
+}
+
 #[tokio::test]
 async fn plan_reads_every_page() {
     let fake = FakeCloudFormation::new();
