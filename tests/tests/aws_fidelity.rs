@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pipec_tests::{render, repo_root, DirLoader};
+use pipec_tests::{render, repo_root, venv_tool, DirLoader};
 use serde_json::Value;
 
 /// Every example and emit fixture, compiled with `vars`, as `(case, template)`.
@@ -282,4 +282,103 @@ fn two_environments_share_no_name_and_no_instance() {
         }
     }
     assert!(groups_checked >= 2, "no deployment group was checked");
+}
+
+/// The seed's instance installs what its hooks need (aws-facts §9: AL2023 ships no Node.js),
+/// checks that the commands exist, waits for its bootstrap signal, and signals with the
+/// bootstrap's own status.
+#[test]
+fn instances_install_what_their_hooks_need_and_signal_their_bootstrap() {
+    let (_, seed) = templates(&[]).into_iter().next().expect("the seed");
+    let instance = &seed["Resources"]["InstanceWeb"];
+    assert_eq!(
+        instance["CreationPolicy"]["ResourceSignal"]["Count"], 1,
+        "the stack waits for the bootstrap"
+    );
+    let script = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+        .as_str()
+        .expect("UserData");
+    assert!(script.contains("nodejs20 nodejs20-npm"), "{script}");
+    assert!(script.contains("command -v node\n"), "{script}");
+    assert!(
+        script.contains("--resource InstanceWeb "),
+        "the signal names the instance's own logical id:\n{script}"
+    );
+}
+
+/// Runs the seed's UserData under bash with every system command replaced by a stub in a
+/// scratch directory, and checks the status it signals: 0 when every step works, non-zero when
+/// the software does not provide its command, so a broken bootstrap fails the stack.
+#[test]
+fn bootstrap_signals_its_own_failure() {
+    let (_, seed) = templates(&[]).into_iter().next().expect("the seed");
+    let script = seed["Resources"]["InstanceWeb"]["Properties"]["UserData"]["Fn::Base64"]
+        ["Fn::Sub"]
+        .as_str()
+        .expect("UserData")
+        .to_string();
+    for (with_node, expected) in [(true, "0"), (false, "1")] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).expect("bin");
+        let log = dir.path().join("signal");
+        let stub = |name: &str, body: &str| {
+            let path = bin.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("stub");
+            std::process::Command::new("chmod")
+                .arg("+x")
+                .arg(&path)
+                .status()
+                .expect("chmod");
+        };
+        // Only the stubs are on PATH: the host's own `node` must not count.
+        for name in ["dnf", "systemctl", "ruby", "curl", "npm", "ln", "chmod"] {
+            stub(name, "exit 0");
+        }
+        if with_node {
+            stub("node", "exit 0");
+        }
+        stub(
+            "wget",
+            "printf '#!/bin/sh\\nexit 0\\n' > install && /bin/chmod +x install",
+        );
+        stub("cfn-signal", &format!("echo \"$2\" > {}", log.display()));
+        let resolved = script
+            .replace("${AWS::Region}", "us-east-1")
+            .replace("${AWS::URLSuffix}", "amazonaws.com")
+            .replace("${AWS::StackName}", "stack")
+            .replace(
+                "/opt/aws/bin/cfn-signal",
+                &bin.join("cfn-signal").display().to_string(),
+            )
+            .replace("cd /tmp", &format!("cd {}", dir.path().display()));
+        assert!(
+            !resolved.contains("${"),
+            "unresolved substitution:\n{resolved}"
+        );
+        let checked = dir.path().join("user-data.sh");
+        std::fs::write(&checked, &resolved).expect("write");
+        let lint = std::process::Command::new(venv_tool("shellcheck"))
+            .arg(&checked)
+            .output()
+            .expect("shellcheck (scripts/setup-test-tools.sh installs it)");
+        assert!(
+            lint.status.success(),
+            "shellcheck on the UserData:\n{}",
+            String::from_utf8_lossy(&lint.stdout)
+        );
+        let output = std::process::Command::new("/bin/bash")
+            .arg("-c")
+            .arg(&resolved)
+            .env("PATH", &bin)
+            .output()
+            .expect("bash");
+        let signalled = std::fs::read_to_string(&log).unwrap_or_default();
+        assert_eq!(
+            signalled.trim(),
+            expected,
+            "with node: {with_node}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -56,6 +56,13 @@ impl ResourceFailure {
         self.source.as_deref().and_then(parse_source)
     }
 
+    /// True when an instance's bootstrap signalled failure or never signalled.
+    #[must_use]
+    pub fn is_bootstrap_failure(&self) -> bool {
+        self.resource_type == "AWS::EC2::Instance"
+            && (self.reason.contains("resource signal") || self.reason.contains("FAILURE signal"))
+    }
+
     /// True for the "cancelled because another resource failed" follow-up failures.
     #[must_use]
     pub fn is_consequence(&self) -> bool {
@@ -90,6 +97,12 @@ impl ResourceFailure {
             || "the declaration".to_string(),
             |block| format!("`{block}`"),
         );
+        if self.is_bootstrap_failure() {
+            // The instance's UserData signals its own outcome (CreationPolicy + cfn-signal).
+            return diag
+                .note("The instance's first-boot script (packages, software, the CodeDeploy agent) failed or did not finish in time.")
+                .help("Read /var/log/cloud-init-output.log on the instance (EC2 console: Actions → Monitor and troubleshoot → Get system log), fix the cause, then run `pipec apply` again.");
+        }
         diag.help(format!(
             "Fix {target} as the reason says, then run `pipec apply` again."
         ))

@@ -287,6 +287,32 @@ async fn failed_create_shows_each_resource_at_its_pipe_line() {
     ));
 }
 
+/// An instance whose first-boot script fails sends a FAILURE signal (or none before the
+/// CreationPolicy's timeout): the stack fails at the instance, and the diagnostic says where
+/// the bootstrap's log is.
+#[tokio::test]
+async fn failed_bootstrap_points_at_the_instance_log() {
+    let fake = FakeCloudFormation::new();
+    fake.on_execute(
+        STACK,
+        vec![
+            FakeStep::status("CREATE_IN_PROGRESS")
+                .event("InstanceWeb", "AWS::EC2::Instance", "CREATE_IN_PROGRESS", None),
+            FakeStep::status("ROLLBACK_IN_PROGRESS")
+                .event("InstanceWeb", "AWS::EC2::Instance", "CREATE_FAILED", Some("Received 1 FAILURE signal(s) out of 1. Unable to satisfy 100% MinSuccessfulInstancesPercent requirement")),
+            FakeStep::status("ROLLBACK_COMPLETE"),
+        ],
+    );
+    let report = apply(&fake, &yes(), &NonInteractive, &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.outcome, ApplyOutcome::Failed);
+    assert!(report.failures[0].is_bootstrap_failure());
+    let text = diagnostics_text(&report.diagnostics);
+    assert!(text.contains("/var/log/cloud-init-output.log"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
 #[tokio::test]
 async fn failed_update_rolls_back() {
     let fake = FakeCloudFormation::new();

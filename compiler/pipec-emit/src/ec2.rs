@@ -3,7 +3,8 @@
 //! has no role but runs the agent — a generated instance role and profile. Instance roles get
 //! read access to the artifact bucket and the CodeDeploy resource kit bucket.
 
-use pipec_ir::{Instance, Kind, Tag, TagFilter, Target};
+use pipec_ir::shell::quote;
+use pipec_ir::{software, Instance, Kind, Tag, TagFilter, Target};
 use serde_json::{json, Map, Value};
 
 use crate::ctx::{allow, cfn_ref, depends_on, get_att, put_tags, sub, Ctx, Owner};
@@ -121,22 +122,22 @@ pub(crate) fn emit_instance(ctx: &mut Ctx<'_>, instance: &Instance) {
         "MetadataOptions".into(),
         json!({ "HttpTokens": "required", "HttpEndpoint": "enabled" }),
     );
+    let mut extra = depends_on(&wait_for);
     if instance.agent {
         props.insert(
             "UserData".into(),
-            json!({ "Fn::Base64": sub(&user_data(&instance.os)) }),
+            json!({ "Fn::Base64": sub(&user_data(instance, &id)) }),
+        );
+        // The stack waits for the bootstrap's own verdict (aws-facts §9 "Bootstrap signal").
+        extra.insert(
+            "CreationPolicy".into(),
+            json!({ "ResourceSignal": { "Count": 1, "Timeout": BOOTSTRAP_TIMEOUT } }),
         );
     }
     let mut tags = instance.tags.clone();
     tags.push(stack_tag(ctx));
     put_tags(&mut props, &tags);
-    ctx.add(
-        &id,
-        "AWS::EC2::Instance",
-        &owner,
-        props,
-        depends_on(&wait_for),
-    );
+    ctx.add(&id, "AWS::EC2::Instance", &owner, props, extra);
 }
 
 /// The instance role's statements: read revisions from the artifact bucket and the agent's
@@ -213,19 +214,82 @@ fn description_safe(text: &str) -> String {
         .collect()
 }
 
-/// The UserData script (an `Fn::Sub` template): install Ruby and wget, fetch the CodeDeploy
-/// agent installer for this region, install and start it. Shell variables would be `${!VAR}`;
-/// this script needs none.
-fn user_data(os: &str) -> String {
-    let packages = if os == "ubuntu" {
-        "export DEBIAN_FRONTEND=noninteractive\napt-get update -y\napt-get install -y ruby-full wget\n"
+/// How long CloudFormation waits for the instance's bootstrap signal (`CreationPolicy`).
+pub(crate) const BOOTSTRAP_TIMEOUT: &str = "PT20M";
+
+/// The UserData script (an `Fn::Sub` template; shell variables are written `${!VAR}`, and the
+/// script uses none, only `$1`/`$?`-style parameters that `Fn::Sub` leaves alone).
+///
+/// 1. Installs CloudFormation's helper scripts, so the outcome can be reported: AL2023's
+///    `aws-cfn-bootstrap` package gives `/opt/aws/bin/cfn-signal`; Ubuntu gets AWS's py3 tarball
+///    in a virtual environment (aws-facts §9 "Bootstrap signal").
+/// 2. In a subshell that stops at the first failure: the packages (`apt-get update` first on
+///    Ubuntu), a Ruby the agent's installer accepts (≤ 3.2, aws-facts §7.1: AL2023 `ruby3.2`,
+///    Ubuntu 24.04's `ruby-full` is 3.2), the instance's software, a check that each command
+///    the software provides is on `PATH`, then the CodeDeploy agent, installed and running.
+/// 3. `cfn-signal` with the subshell's exit status, so that a failed bootstrap fails the stack
+///    (`CreationPolicy`) at the instance instead of showing up later as a deployment stuck on
+///    instances. Everything is logged to `/var/log/cloud-init-output.log` by cloud-init.
+fn user_data(instance: &Instance, logical_id: &str) -> String {
+    let software = software::packages(&instance.os, &instance.software);
+    let commands = software::commands(&instance.software);
+    let mut script = String::from("#!/bin/bash\nset -uo pipefail\n");
+    if instance.os == "ubuntu" {
+        script.push_str(
+            "export DEBIAN_FRONTEND=noninteractive\n\
+             apt-get update -y\n\
+             apt-get install -y python3-venv\n\
+             python3 -m venv /opt/aws/cfn-bootstrap-venv\n\
+             /opt/aws/cfn-bootstrap-venv/bin/pip install https://s3.amazonaws.com/cloudformation-examples/aws-cfn-bootstrap-py3-latest.tar.gz\n\
+             mkdir -p /opt/aws/bin\n\
+             ln -sf /opt/aws/cfn-bootstrap-venv/bin/cfn-signal /opt/aws/bin/cfn-signal\n",
+        );
     } else {
-        "if command -v dnf >/dev/null 2>&1; then\n  dnf install -y ruby wget\nelse\n  yum install -y ruby wget\nfi\n"
-    };
-    format!(
-        "#!/bin/bash\nset -euxo pipefail\n{packages}cd /tmp\n\
-         wget -q -O install https://aws-codedeploy-${{AWS::Region}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/latest/install\n\
-         chmod +x ./install\n./install auto > /tmp/codedeploy-agent-install.log 2>&1\n\
-         systemctl enable --now codedeploy-agent\n"
-    )
+        script.push_str("dnf install -y aws-cfn-bootstrap\n");
+    }
+    script.push_str("(\n  set -euxo pipefail\n");
+    let mut packages: Vec<&str> = vec!["wget"];
+    if instance.os == "ubuntu" {
+        packages.push("ruby-full");
+    }
+    packages.extend(software.iter().copied());
+    let list = packages
+        .iter()
+        .map(|package| quote(package))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if instance.os == "ubuntu" {
+        script.push_str(&format!("  apt-get install -y {list}\n"));
+    } else {
+        script.push_str(&format!("  dnf install -y {list}\n"));
+        // AL2023 namespaces runtimes (`ruby3.2`, `node-20`); the plain names come from
+        // `alternatives` where the package sets it up, else from a link made here.
+        script.push_str("  dnf install -y ruby3.2 || dnf install -y ruby\n");
+        script.push_str("  command -v ruby || ln -sf \"$(command -v ruby3.2)\" /usr/bin/ruby\n");
+        for (plain, namespaced) in software::amazon_linux_links(&instance.software) {
+            script.push_str(&format!(
+                "  command -v {plain} || ln -sf \"$(command -v {namespaced})\" /usr/bin/{plain}\n"
+            ));
+        }
+    }
+    // The agent's installer refuses Ruby 3.3 and later (aws-facts §7.1).
+    script.push_str(
+        "  ruby -e 'exit(Gem::Version.new(RUBY_VERSION) < Gem::Version.new(\"3.3\") ? 0 : 1)'\n",
+    );
+    for command in commands {
+        script.push_str(&format!("  command -v {}\n", quote(command)));
+    }
+    script.push_str(
+        "  cd /tmp\n  \
+         wget -q -O install https://aws-codedeploy-${AWS::Region}.s3.${AWS::Region}.${AWS::URLSuffix}/latest/install\n  \
+         chmod +x ./install\n  \
+         ./install auto\n  \
+         systemctl enable --now codedeploy-agent\n  \
+         systemctl is-active codedeploy-agent\n\
+         )\n",
+    );
+    script.push_str(&format!(
+        "/opt/aws/bin/cfn-signal -e \"$?\" --stack \"${{AWS::StackName}}\" --resource {logical_id} --region \"${{AWS::Region}}\"\n"
+    ));
+    script
 }

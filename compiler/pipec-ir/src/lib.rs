@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod shell;
+pub mod software;
 
 use pipec_span::Span;
 use serde::Serialize;
@@ -344,6 +345,8 @@ pub struct Hook {
     pub timeout: Option<i64>,
     /// User.
     pub runas: Option<String>,
+    /// Software its commands need on the instance ([`software::CATALOG`] names).
+    pub needs: Vec<String>,
     /// Where it was declared.
     #[serde(skip)]
     pub span: Span,
@@ -435,6 +438,12 @@ pub struct Instance {
     pub vpc: Option<String>,
     /// Tags (include `Name` if given).
     pub tags: Vec<Tag>,
+    /// Software its UserData installs ([`software::CATALOG`] names, sorted): the `software`
+    /// attribute, or else what the hooks of the deploys that select it need.
+    pub software: Vec<String>,
+    /// Where `software = [...]` was written; `None` when pipec inferred the list.
+    #[serde(skip)]
+    pub software_span: Option<Span>,
 }
 
 /// `site`.

@@ -309,6 +309,7 @@ pub static BLOCKS: &[BlockSpec] = &[
         attrs: &[
             attr!("timeout", "number (seconds)", Some("3600"), "Seconds before the agent kills the script (1–3600; all hooks of one event together at most 3600).", "timeout"),
             attr!("runas", "string", None, "Run the script as this user.", "runas"),
+            attr!("needs", "list of strings", None, pipec_ir::software::NAMES, "Software the commands need on the instance; the instances the deploy selects install it at first boot (P4007 when one never does).", "UserData"),
         ],
         blocks: &[],
         statements: &["run"],
@@ -329,6 +330,7 @@ pub static BLOCKS: &[BlockSpec] = &[
             attr!("key_name", "string", None, "EC2 key pair name.", "KeyName"),
             attr!("subnet", "string", None, "Subnet id.", "SubnetId"),
             attr!("vpc", "string", None, "VPC id of the generated security group; required with `subnet` and `ingress`.", "SecurityGroup.VpcId"),
+            attr!("software", "list of strings", None, pipec_ir::software::NAMES, "Software the UserData installs at first boot (packages for the instance's `os`). Without it: what the hooks that target the instance need.", "UserData"),
             TAGS,
         ],
         blocks: &[],

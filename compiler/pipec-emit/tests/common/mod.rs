@@ -44,6 +44,7 @@ fn hook(
         commands: commands.iter().map(|c| c.to_string()).collect(),
         timeout,
         runas: runas.map(Into::into),
+        needs: Vec::new(),
         span: span(),
         location: format!("{FILE}:{line}"),
     }
@@ -168,6 +169,8 @@ pub fn ec2_program(data: &str) -> Program {
             subnet: None,
             vpc: None,
             tags: instance_tags,
+            software: vec!["node".into()],
+            software_span: None,
         }],
         sites: vec![],
         roles: vec![Role {

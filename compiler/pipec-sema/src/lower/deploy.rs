@@ -552,12 +552,17 @@ impl<'a> Checker<'a> {
             self.want_int(expr, *scope, 1, 3600, "a hook timeout (seconds)")
         });
         let runas = self.attr_str(&fields, "runas");
+        let needs = match fields.attrs.get("needs") {
+            Some((_, expr, scope)) => self.software_list(expr, *scope),
+            None => Vec::new(),
+        };
         Some(Hook {
             event: event?.to_string(),
             name,
             commands,
             timeout,
             runas,
+            needs,
             location: self.location(&span),
             span: name_label.span.clone(),
         })

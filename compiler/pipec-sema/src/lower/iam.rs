@@ -143,6 +143,10 @@ impl<'a> Checker<'a> {
             }
             self.report(diag);
         }
+        let (software, software_span) = match fields.attrs.get("software") {
+            Some((_, expr, scope)) => (self.software_list(expr, *scope), Some(expr.span.clone())),
+            None => (Vec::new(), None),
+        };
         let mut tags = self.tags(ctx, fields, &decl.name_span);
         if !tags.iter().any(|tag| tag.key == "Name") {
             tags.push(Tag {
@@ -163,6 +167,8 @@ impl<'a> Checker<'a> {
             subnet,
             vpc,
             tags,
+            software,
+            software_span,
         }
     }
 

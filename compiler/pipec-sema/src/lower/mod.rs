@@ -17,6 +17,7 @@ mod build;
 mod deploy;
 mod iam;
 mod pipeline;
+mod software;
 
 struct Ctx {
     prefix: String,
@@ -196,6 +197,7 @@ impl<'a> Checker<'a> {
                 });
             }
         }
+        self.resolve_software(&mut program);
         self.cross_checks(&program);
         program
     }

@@ -1,0 +1,163 @@
+//! Instance software: hooks say what they need (`needs = ["node"]`, set by the stdlib presets),
+//! an instance installs what it says (`software = [...]`) or, without that attribute, what the
+//! hooks of the deploys that select it need; a hook whose target instances never install what
+//! it needs is an error (P4007), because the first real deployment would fail with "command not
+//! found" and nothing to roll back to (aws-facts §9: AL2023 ships no Node.js).
+
+use crate::check::{Checker, ScopeId};
+use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
+use pipec_ir::software::{self, CATALOG};
+use pipec_ir::{Instance, Program, Target};
+use pipec_syntax::ast::Expr;
+use std::collections::BTreeSet;
+
+impl Checker<'_> {
+    /// Reads a list of software names (`["node", "curl"]`), reporting unknown names.
+    pub(super) fn software_list(&mut self, expr: &Expr, scope: ScopeId) -> Vec<String> {
+        let mut names = Vec::new();
+        for (value, span) in self.want_list(expr, scope).unwrap_or_default() {
+            let Some(name) = self.value_str(&value, &span) else {
+                continue;
+            };
+            if software::find(&name).is_some() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+                continue;
+            }
+            let known: Vec<&str> = CATALOG.iter().map(|software| software.name).collect();
+            let mut diag = Diagnostic::error(
+                Code::INVALID_VALUE,
+                format!("pipec does not know how to install `{name}`"),
+            )
+            .primary(span.clone(), "unknown software")
+            .note(format!("Known software: {}.", known.join(", ")));
+            diag = match did_you_mean(&name, known.iter().copied()) {
+                Some(best) => diag.help(format!("did you mean `{best}`?")).fix(
+                    format!("replace with `\"{best}\"`"),
+                    span,
+                    format!("\"{best}\""),
+                ),
+                None => diag.help(
+                    "install other software in a `before_install` hook, or bake it into the AMI",
+                ),
+            };
+            self.report(diag);
+        }
+        names.sort();
+        names
+    }
+
+    /// Decides what each instance installs and reports hooks whose instances lack what they
+    /// need. Runs after every block is lowered.
+    pub(super) fn resolve_software(&mut self, program: &mut Program) {
+        let deploys = &program.deploys;
+        let mut reports = Vec::new();
+        for instance in &mut program.instances {
+            let selecting: Vec<_> = deploys
+                .iter()
+                .filter(|deploy| selects(&deploy.target, instance))
+                .collect();
+            let needed: BTreeSet<&str> = selecting
+                .iter()
+                .flat_map(|deploy| deploy.hooks.iter())
+                .flat_map(|hook| hook.needs.iter().map(String::as_str))
+                .collect();
+            if instance.software_span.is_none() && instance.agent {
+                instance.software = needed.iter().map(|name| (*name).to_string()).collect();
+                continue;
+            }
+            for deploy in &selecting {
+                for hook in &deploy.hooks {
+                    let missing: Vec<&String> = hook
+                        .needs
+                        .iter()
+                        .filter(|name| {
+                            !software::in_base_image(name, &instance.os)
+                                && (!instance.agent || !instance.software.contains(name))
+                        })
+                        .collect();
+                    if missing.is_empty() {
+                        continue;
+                    }
+                    reports.push(missing_software(
+                        instance,
+                        &deploy.origin.name,
+                        hook,
+                        &missing,
+                    ));
+                }
+            }
+        }
+        for diag in reports {
+            self.report(diag);
+        }
+    }
+}
+
+fn missing_software(
+    instance: &Instance,
+    deploy: &str,
+    hook: &pipec_ir::Hook,
+    missing: &[&String],
+) -> Diagnostic {
+    let list: Vec<String> = missing.iter().map(|name| format!("`{name}`")).collect();
+    let name = &instance.origin.name;
+    let mut diag = Diagnostic::error(
+        Code::MISSING_SOFTWARE,
+        format!(
+            "hook `{}` of deploy `{deploy}` needs {} on instance `{name}`, which never installs it",
+            hook.name,
+            list.join(" and ")
+        ),
+    )
+    .primary(hook.span.clone(), format!("needs {}", list.join(", ")));
+    if !instance.agent {
+        diag = diag
+            .secondary(
+                instance.origin.span.clone(),
+                "`agent = none`: no UserData installs anything",
+            )
+            .note("Without the CodeDeploy agent pipec writes no UserData for the instance.")
+            .help("remove `agent = none`, or use an AMI that has it and drop the preset");
+    } else {
+        let span = instance
+            .software_span
+            .clone()
+            .unwrap_or_else(|| instance.origin.span.clone());
+        let mut wanted: Vec<String> = instance.software.clone();
+        wanted.extend(missing.iter().map(|name| (*name).clone()));
+        wanted.sort();
+        wanted.dedup();
+        let quoted: Vec<String> = wanted.iter().map(|name| format!("\"{name}\"")).collect();
+        diag = diag
+            .secondary(span.clone(), "the instance installs only this")
+            .note("The first deployment would fail with `command not found` and nothing to roll back to.")
+            .help(format!("install it at first boot: `software = [{}]`", quoted.join(", ")));
+        if instance.software_span.is_some() {
+            diag = diag.fix(
+                "add the missing software",
+                span,
+                format!("[{}]", quoted.join(", ")),
+            );
+        }
+    }
+    diag
+}
+
+/// True when `target` selects `instance` by its tags (the same rule as CodeDeploy's: every tag
+/// group has a filter that matches one of the instance's tags).
+fn selects(target: &Target, instance: &Instance) -> bool {
+    let Target::Ec2 { groups } = target else {
+        return false;
+    };
+    !groups.is_empty()
+        && groups.iter().all(|group| {
+            group.iter().any(|filter| {
+                instance.tags.iter().any(|tag| {
+                    (filter.key.is_empty() || tag.key == filter.key)
+                        && (filter.value.is_empty() || tag.value == filter.value)
+                })
+            })
+        })
+}
