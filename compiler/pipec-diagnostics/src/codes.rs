@@ -145,6 +145,7 @@ codes! {
     TEMPLATE_TOO_LARGE = "P5001" "template-too-large" Warning;
     TOO_MANY_RESOURCES = "P5002" "too-many-resources" Error;
     DEEP_VALIDATION = "P5003" "deep-validation" Warning;
+    OUTPUT_NOT_OWNED = "P5004" "output-not-owned" Error;
     // P6xxx: deploy (pipec-deploy) — add below this line.
     AWS_NO_CREDENTIALS = "P6001" "aws-no-credentials" Error;
     AWS_EXPIRED_CREDENTIALS = "P6002" "aws-expired-credentials" Error;
