@@ -104,6 +104,7 @@ codes! {
     NESTING_TOO_DEEP = "P1002" "nesting-too-deep" Error;
     INVALID_ESCAPE = "P1003" "invalid-escape" Error;
     INVALID_NUMBER = "P1004" "invalid-number" Error;
+    BARE_CARRIAGE_RETURN = "P1005" "bare-carriage-return" Error;
     UNKNOWN_BLOCK_KIND = "P2001" "unknown-block-kind" Error;
     DUPLICATE_DECLARATION = "P2002" "duplicate-declaration" Error;
     UNRESOLVED_REFERENCE = "P2003" "unresolved-reference" Error;
