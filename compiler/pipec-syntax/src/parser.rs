@@ -66,10 +66,10 @@ pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>)
             Code::BARE_CARRIAGE_RETURN,
             "carriage return without a line feed",
         )
-        .primary(Span::new(file, offset, offset + 1), "a lone CR here");
+        .primary(Span::new(file, offset, offset), "a lone CR ends this line");
         if count > 1 {
             diagnostic = diagnostic.note(format!(
-                "The file has {count} of them: its lines probably end with CR only (old Mac OS line endings), which pipec does not read as line breaks."
+                "The file has {count} of them: its lines probably end with CR only (old Mac OS line endings), which pipec does not accept."
             ));
         }
         diagnostics.push(diagnostic.help(
