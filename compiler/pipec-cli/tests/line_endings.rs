@@ -172,6 +172,20 @@ fn fmt_keeps_line_endings_bom_and_permissions() {
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "a = 1\r\n");
     std::fs::remove_file(&link).expect("rm");
 
+    // A read-only file is not replaced.
+    std::fs::write(&file, "a   =  1\n").expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let readonly = pipec(&["fmt", "x.pipe"], dir);
+    assert_eq!(
+        readonly.status.code(),
+        Some(2),
+        "{}",
+        text(&readonly.stderr)
+    );
+    assert!(text(&readonly.stderr).contains("error[P9001]"));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "a   =  1\n");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+
     // Any syntax-phase error: nothing is written.
     for broken in [
         "repo app {\r\n",

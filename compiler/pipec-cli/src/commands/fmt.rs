@@ -79,12 +79,17 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
 }
 
 /// Replaces the file at `path` with `bytes` atomically: a temporary file in the same directory
-/// with the file's permissions, renamed over it. A symbolic link is followed (the file it
-/// points to is replaced, the link stays a link). On error the file is as it was.
+/// with the file's permissions (and owner, where allowed), renamed over it. A symbolic link is
+/// followed (the file it points to is replaced, the link stays a link); a read-only file is
+/// refused. On error the file is as it was.
 fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let real = std::fs::canonicalize(path)?;
-    let permissions = std::fs::metadata(&real)?.permissions();
+    let metadata = std::fs::metadata(&real)?;
+    let permissions = metadata.permissions();
+    if permissions.readonly() {
+        return Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+    }
     let dir = real.parent().unwrap_or(Path::new("."));
     let name = real
         .file_name()
@@ -107,6 +112,12 @@ fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             Err(error) => return Err(error),
         }
     };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Best effort: only root may give a file away; anyone else already owns it.
+        let _ = std::os::unix::fs::fchown(&file, Some(metadata.uid()), Some(metadata.gid()));
+    }
     let written = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
