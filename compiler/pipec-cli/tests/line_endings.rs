@@ -82,6 +82,26 @@ fn crlf_and_bom_do_not_change_the_output() {
             );
         }
     }
+
+    // The EC2 example (hooks, scripts, appspec) and its CRLF twin.
+    let ec2 = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed-ec2/pipeline.pipe");
+    let mut twins = Vec::new();
+    for (variant, source) in [
+        ("ec2-lf", std::fs::read(&ec2).expect("example")),
+        ("ec2-crlf", fixture("seed-ec2-crlf.pipe")),
+    ] {
+        let dir = tmp.path().join(variant);
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::write(dir.join("pipeline.pipe"), source).expect("write");
+        let built = pipec(&["build", "pipeline.pipe", "-o", "out"], &dir);
+        assert_eq!(built.status.code(), Some(0), "{}", text(&built.stderr));
+        twins.push(files(&dir.join("out")));
+    }
+    assert!(twins[0].len() > 3);
+    assert_eq!(
+        twins[0], twins[1],
+        "the CRLF twin of seed-ec2 builds other files"
+    );
 }
 
 /// A file with CR-only line endings that starts with a comment used to be one comment, i.e.
