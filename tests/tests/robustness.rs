@@ -57,6 +57,8 @@ const TOKENS: &[&str] = &[
     "é",
     "😀",
     "\r\n",
+    "\r",
+    "\u{feff}",
     "\t",
     "param",
     "use",
@@ -259,7 +261,79 @@ fn fast_parser_agrees_with_pest() {
         "a \"b\" c = 1",
         "a \"b\" c { }",
         "a = b.c(1)",
+        // Line endings and byte-order marks (issue 9).
+        "// c\rrepo a { }\r",
+        "a = 1\r",
+        "a = \"x\ry\"",
+        "a = \"x\\ry\"",
+        "a = \"x\\r\ny\"",
+        "a = \"\"\"\r\n  x\r\n  y\r\n  \"\"\"\r\n",
+        "a = \"\"\"\r\n  x ${ b }\r\n\r\n  y\r\n  \"\"\"",
+        "a = \"one\r\ntwo\"\r\n",
+        "\u{feff}a = 1\r\n",
+        "\u{feff}// c\r\na = 1\r\n",
+        "a = 1 /* x\r\ny */ b = 2\r\n",
+        "a = 1 // c\r\n",
+        "a = 1\r\r\n",
+        "\r",
+        "\r\n\r\n",
     ] {
         assert_same_parse(text);
     }
+    // Every file of the corpus with CRLF line endings, with and without a byte-order mark.
+    for text in &corpus {
+        let crlf = text.replace('\n', "\r\n");
+        assert_same_parse(&crlf);
+        assert_same_parse(&format!("\u{feff}{crlf}"));
+        assert_same_parse(&text.replace('\n', "\r"));
+    }
+}
+
+/// A file means the same whatever its line endings: the CRLF twin of every clean file of the
+/// corpus parses to the same strings (no `\r` from a line break reaches a value), and
+/// CR-only line endings are an error (P1005), never an empty program.
+#[test]
+fn line_endings_do_not_change_meaning() {
+    fn strings(file: &pipec_syntax::ast::File) -> Vec<String> {
+        // The Debug form lists every string part; spans differ, so keep only the parts.
+        let debug = format!("{file:?}");
+        debug
+            .match_indices("Text(\"")
+            .map(|(index, _)| {
+                let rest = &debug[index + 6..];
+                let end = rest.find("\")").unwrap_or(rest.len());
+                rest[..end].to_string()
+            })
+            .collect()
+    }
+    let file = pipec_span::FileId(0);
+    let mut compared = 0;
+    for text in corpus() {
+        let (lf, diagnostics) = pipec_syntax::parse_file(file, &text);
+        if !diagnostics.is_empty() || text.contains('\r') {
+            continue;
+        }
+        let crlf = text.replace('\n', "\r\n");
+        let (twin, twin_diagnostics) = pipec_syntax::parse_file(file, &crlf);
+        assert!(twin_diagnostics.is_empty(), "{twin_diagnostics:?}");
+        assert_eq!(
+            strings(&twin),
+            strings(&lf),
+            "CRLF changed a string in:\n{text}"
+        );
+        assert_eq!(twin.items.len(), lf.items.len());
+        if text.contains('\n') && !lf.items.is_empty() {
+            let (cr_only, cr_diagnostics) =
+                pipec_syntax::parse_file(file, &text.replace('\n', "\r"));
+            assert!(cr_only.items.is_empty());
+            assert!(
+                cr_diagnostics
+                    .iter()
+                    .any(|diag| diag.code.number() == "P1005"),
+                "{cr_diagnostics:?}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared > 10, "compared only {compared} files");
 }

@@ -2,6 +2,7 @@
 //! the only crate that prints; library crates return values and diagnostics.
 
 mod commands;
+mod outdir;
 mod output;
 
 use std::process::ExitCode;

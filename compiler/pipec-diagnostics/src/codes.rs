@@ -104,6 +104,7 @@ codes! {
     NESTING_TOO_DEEP = "P1002" "nesting-too-deep" Error;
     INVALID_ESCAPE = "P1003" "invalid-escape" Error;
     INVALID_NUMBER = "P1004" "invalid-number" Error;
+    BARE_CARRIAGE_RETURN = "P1005" "bare-carriage-return" Error;
     UNKNOWN_BLOCK_KIND = "P2001" "unknown-block-kind" Error;
     DUPLICATE_DECLARATION = "P2002" "duplicate-declaration" Error;
     UNRESOLVED_REFERENCE = "P2003" "unresolved-reference" Error;
@@ -146,6 +147,7 @@ codes! {
     TEMPLATE_TOO_LARGE = "P5001" "template-too-large" Warning;
     TOO_MANY_RESOURCES = "P5002" "too-many-resources" Error;
     DEEP_VALIDATION = "P5003" "deep-validation" Warning;
+    OUTPUT_NOT_OWNED = "P5004" "output-not-owned" Error;
     // P6xxx: deploy (pipec-deploy) — add below this line.
     AWS_NO_CREDENTIALS = "P6001" "aws-no-credentials" Error;
     AWS_EXPIRED_CREDENTIALS = "P6002" "aws-expired-credentials" Error;

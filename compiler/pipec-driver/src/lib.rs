@@ -315,14 +315,11 @@ pub fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
     (errors, warnings)
 }
 
-/// Formats `text`; `None` when it does not parse (formatting never guesses).
+/// Formats `text`; `None` when the syntax phase reports anything (formatting never guesses).
 #[must_use]
 pub fn format(text: &str) -> Option<String> {
     let (file, diagnostics) = pipec_syntax::parse_file(FileId(0), text);
-    if diagnostics
-        .iter()
-        .any(|diag| diag.code == Code::SYNTAX_ERROR || diag.code == Code::NESTING_TOO_DEEP)
-    {
+    if diagnostics.iter().any(Diagnostic::is_error) {
         return None;
     }
     Some(pipec_syntax::format_file(

@@ -87,8 +87,10 @@ pub struct Position {
     pub column: u32,
 }
 
-/// Line starts of one text, for offset ↔ position conversion. Lines end at `\n`; a `\r`
-/// before it belongs to the line ending, not to the line's columns.
+/// Line starts of one text, for offset ↔ position conversion. Lines end at `\n`, `\r\n` or a
+/// lone `\r` (as LSP counts them); a `\r` before `\n` belongs to the line ending, not to the
+/// line's columns. (The parser rejects a lone `\r`, P1005; counting it here puts that
+/// diagnostic where editors show the line.)
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     line_starts: Vec<usize>,
@@ -100,7 +102,16 @@ impl LineIndex {
     #[must_use]
     pub fn new(text: &str) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(index, _)| index + 1));
+        let bytes = text.as_bytes();
+        line_starts.extend(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(index, &byte)| {
+                    byte == b'\n' || (byte == b'\r' && bytes.get(index + 1) != Some(&b'\n'))
+                })
+                .map(|(index, _)| index + 1),
+        );
         LineIndex {
             line_starts,
             len: text.len(),
@@ -387,6 +398,25 @@ mod tests {
             index.offset(text, Position { line: 9, column: 0 }, Encoding::Utf16),
             text.len()
         );
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line() {
+        let text = "a\rbc\r\r\nd\ne";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 5);
+        let lines: Vec<_> = (0..5)
+            .map(|line| &text[index.line_range(text, line).expect("line")])
+            .collect();
+        assert_eq!(lines, ["a", "bc", "", "d", "e"]);
+        let position = index.position(text, 1, Encoding::Utf16);
+        assert_eq!((position.line, position.column), (0, 1));
+        let position = index.position(text, 3, Encoding::Utf16);
+        assert_eq!((position.line, position.column), (1, 1));
+        let position = index.position(text, 7, Encoding::Utf16);
+        assert_eq!((position.line, position.column), (3, 0));
+        let back = index.offset(text, Position { line: 1, column: 2 }, Encoding::Utf16);
+        assert_eq!(back, 4);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::ast::{
     Attr, Block, Body, Clause, Decl, Expr, ExprKind, Ident, Item, ItemKind, Label, Statement,
     StrPart,
 };
-use crate::parser::{dedent, push_text};
+use crate::parser::{dedent, push_source_text, push_text};
 
 /// Gives up: the input needs the reference parser.
 struct GiveUp;
@@ -488,7 +488,7 @@ impl Fast<'_> {
                 }
                 self.pos += 1;
             }
-            push_text(&mut parts, &self.text[text_start..self.pos]);
+            push_source_text(&mut parts, &self.text[text_start..self.pos]);
         }
         if triple {
             dedent(&mut parts);

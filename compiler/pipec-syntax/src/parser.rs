@@ -25,7 +25,7 @@ pub const MAX_DEPTH: usize = 48;
 /// anything else through pest, the reference, which reports errors and recovers after them.
 #[must_use]
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
-    if too_deep(text).is_none() {
+    if too_deep(text).is_none() && bare_carriage_return(text).is_none() {
         if let Some(items) = crate::fast::parse(file, text) {
             let span = Span::new(file, 0, text.len());
             return (File { items, span }, Vec::new());
@@ -49,6 +49,32 @@ pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>)
             .primary(Span::new(file, offset, offset + 1), "too deep here")
             .help("flatten the value: name inner parts with `let` and refer to them"),
         );
+        return (
+            File {
+                items: Vec::new(),
+                span: whole,
+            },
+            diagnostics,
+        );
+    }
+    if let Some(offset) = bare_carriage_return(text) {
+        let count = text
+            .match_indices('\r')
+            .filter(|(index, _)| text.as_bytes().get(index + 1) != Some(&b'\n'))
+            .count();
+        let mut diagnostic = Diagnostic::error(
+            Code::BARE_CARRIAGE_RETURN,
+            "carriage return without a line feed",
+        )
+        .primary(Span::new(file, offset, offset), "a lone CR ends this line");
+        if count > 1 {
+            diagnostic = diagnostic.note(format!(
+                "The file has {count} of them: its lines probably end with CR only (old Mac OS line endings), which pipec does not accept."
+            ));
+        }
+        diagnostics.push(diagnostic.help(
+            "end lines with LF or CRLF (e.g. `dos2unix -c mac FILE`); in a string, write `\\r`",
+        ));
         return (
             File {
                 items: Vec::new(),
@@ -275,6 +301,24 @@ fn item_start_after(text: &str, position: usize) -> Option<usize> {
         search = line_start;
     }
     None
+}
+
+/// The offset of the first carriage return that is not followed by a line feed. Lines end
+/// with LF or CRLF only: a lone CR is a line break to some tools and not to others (a `//`
+/// comment would run past it to the next LF), so it is reported rather than guessed at.
+fn bare_carriage_return(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find(|&index| bytes[index] == b'\r' && bytes.get(index + 1) != Some(&b'\n'))
+}
+
+/// Literal string text from the source: a CRLF line break is a line feed, so a string's value
+/// does not depend on the file's line endings (`\r` escapes are added separately).
+pub(crate) fn push_source_text(parts: &mut Vec<StrPart>, text: &str) {
+    if text.contains('\r') {
+        push_text(parts, &text.replace("\r\n", "\n"));
+    } else {
+        push_text(parts, text);
+    }
 }
 
 /// Finds the first place where nesting exceeds `MAX_DEPTH`, skipping strings and comments.
@@ -626,7 +670,9 @@ impl Lower<'_> {
         let mut parts: Vec<StrPart> = Vec::new();
         for part in inner.into_inner() {
             match part.as_rule() {
-                Rule::plain_text | Rule::triple_text => push_text(&mut parts, part.as_str()),
+                Rule::plain_text | Rule::triple_text => {
+                    push_source_text(&mut parts, part.as_str());
+                }
                 Rule::escape => {
                     let escaped = &part.as_str()[1..];
                     let value = match escaped {

@@ -1,10 +1,10 @@
 //! `pipec build FILE -o DIR`: check, then write the template, buildspecs, appspecs, hook
-//! scripts and manifest. Atomic: files go to a temporary sibling directory that replaces `DIR`
-//! only when everything is written, so `DIR` is never half-written.
+//! scripts and manifest. Atomic, and only in place of an empty directory or one pipec wrote:
+//! see `crate::outdir`.
 
 use std::path::{Path, PathBuf};
 
-use pipec_diagnostics::{Code, Diagnostic};
+use pipec_diagnostics::Diagnostic;
 use termcolor::ColorChoice;
 
 use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
@@ -14,7 +14,7 @@ use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 pub(crate) struct Args {
     /// The `.pipe` file.
     pub(crate) file: PathBuf,
-    /// The output directory (replaced as a whole).
+    /// The output directory: new, empty, or a previous pipec output (replaced as a whole).
     #[arg(short, long, default_value = "out")]
     pub(crate) out: PathBuf,
     /// Override a `param`: `--var env=prod` (repeatable).
@@ -79,7 +79,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         Ok(built) => built,
         Err(code) => return code,
     };
-    if let Err(diagnostic) = write_atomically(&args.out, &built.artifacts) {
+    if let Err(diagnostic) = write_atomically(&args.out, &built.artifacts, args.format, color) {
         output::print_plain(&diagnostic, args.format, color);
         return EXIT_USAGE;
     }
@@ -102,80 +102,16 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     EXIT_OK
 }
 
-/// Writes every artifact under a temporary sibling of `out`, then swaps it into place.
+/// Writes every artifact as the directory `out` (see `crate::outdir`); prints the warnings.
 pub(crate) fn write_atomically(
     out: &Path,
     artifacts: &pipec_driver::Artifacts,
+    format: Format,
+    color: ColorChoice,
 ) -> Result<(), Diagnostic> {
-    let parent = match out.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .map_or_else(|| "out".into(), |name| name.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{name}.pipec-tmp-{}", std::process::id()));
-    let io_error = |what: &str, path: &Path, error: &std::io::Error| {
-        Diagnostic::error(
-            Code::IO_ERROR,
-            format!(
-                "cannot {what} `{}`: {}",
-                path.display(),
-                output::io_reason(error)
-            ),
-        )
-        .help(
-            "check that the output directory's parent exists and is writable; nothing was changed",
-        )
-    };
-    if let Err(error) = std::fs::create_dir_all(&parent) {
-        return Err(io_error("create", &parent, &error));
+    let warnings = crate::outdir::write_atomically(out, &artifacts.files)?;
+    for warning in &warnings {
+        output::print_plain(warning, format, color);
     }
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = (|| {
-        std::fs::create_dir(&staging).map_err(|error| io_error("create", &staging, &error))?;
-        for (path, bytes) in &artifacts.files {
-            let target = staging.join(path);
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).map_err(|error| io_error("create", dir, &error))?;
-            }
-            std::fs::write(&target, bytes).map_err(|error| io_error("write", &target, &error))?;
-            if path.ends_with(".sh") {
-                set_executable(&target).map_err(|error| io_error("chmod", &target, &error))?;
-            }
-        }
-        if out.is_file() {
-            return Err(Diagnostic::error(
-                Code::IO_ERROR,
-                format!("`{}` is a file, not a directory", out.display()),
-            )
-            .help("choose another output directory with -o"));
-        }
-        let backup = parent.join(format!(".{name}.pipec-old-{}", std::process::id()));
-        if out.exists() {
-            std::fs::rename(out, &backup).map_err(|error| io_error("replace", out, &error))?;
-        }
-        if let Err(error) = std::fs::rename(&staging, out) {
-            // Put the previous output back.
-            let _ = std::fs::rename(&backup, out);
-            return Err(io_error("replace", out, &error));
-        }
-        let _ = std::fs::remove_dir_all(&backup);
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
-}
-
-#[cfg(unix)]
-fn set_executable(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-}
-
-#[cfg(not(unix))]
-fn set_executable(_: &Path) -> std::io::Result<()> {
     Ok(())
 }

@@ -105,8 +105,12 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         .clone()
         .unwrap_or_else(|| default_workdir(&args.file));
     let output_dir = workdir.join("build-output");
-    if let Err(diagnostic) = crate::commands::build::write_atomically(&output_dir, &built.artifacts)
-    {
+    if let Err(diagnostic) = crate::commands::build::write_atomically(
+        &output_dir,
+        &built.artifacts,
+        Format::Human,
+        color,
+    ) {
         output::print_plain(&diagnostic, Format::Human, color);
         return EXIT_USAGE;
     }

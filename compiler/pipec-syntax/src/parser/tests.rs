@@ -93,3 +93,21 @@ fn comment_markers_inside_strings_are_not_comments() {
     let comments = scan_comments(FileId(0), "let u = \"http://x/*y*/\" // real\n");
     assert_eq!(comments.len(), 1);
 }
+
+/// CR-only line endings: P1005 from both parsers, and no items (never a silent empty program).
+#[test]
+fn a_lone_carriage_return_is_reported() {
+    for text in ["// c\rrepo a { }\r", "a = 1\nb = \"x\ry\"\n", "\r"] {
+        let (file, diagnostics) = parse_file(FileId(0), text);
+        assert!(file.items.is_empty(), "{text:?}");
+        assert_eq!(diagnostics.len(), 1, "{text:?}: {diagnostics:?}");
+        assert_eq!(diagnostics[0].code.number(), "P1005");
+        assert_eq!(
+            (file, diagnostics),
+            crate::parse_file_with_pest(FileId(0), text)
+        );
+    }
+    let (file, diagnostics) = parse_file(FileId(0), "a = \"\"\"\r\n  x\r\n  \"\"\"\r\n");
+    assert!(diagnostics.is_empty());
+    assert!(!format!("{file:?}").contains("\\r"), "{file:?}");
+}
