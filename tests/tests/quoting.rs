@@ -1,0 +1,261 @@
+//! Invariant 7 end to end: hostile `--var` values interpolated into `run` commands in every
+//! shell context that accepts them; the generated buildspec commands and hook scripts are run
+//! by real shells, must print exactly the value and must never create the canary file. The
+//! YAML is read back by PyYAML (`yaml.safe_load`, a YAML 1.1 loader, like the CodeDeploy
+//! agent's Psych).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pipec_tests::{render, test_venv};
+use serde_json::Value;
+
+/// Values that try to break out of every context.
+const PAYLOADS: &[&str] = &[
+    "$(touch CANARY)",
+    "`touch CANARY`",
+    "'",
+    "\"",
+    "\\",
+    "a'b\"c",
+    "x\ny",
+    "${HOME}",
+    "; touch CANARY",
+    "' ; touch CANARY ; '",
+    "\" ; touch CANARY ; \"",
+    "'$(touch CANARY)'",
+    "ünïcødé ✓",
+    "ends with backslash\\",
+    "*",
+    "#",
+    "",
+    "-n",
+    ") ; touch CANARY ; (",
+    "\nEOF\ntouch CANARY\n",
+    "yes",
+    "=",
+    "<<",
+    "2024-01-01",
+    "1,000",
+];
+
+/// `(pipe code of one run command, what it prints before `[`, whether the shell drops
+/// the value's trailing newlines)`. Each command prints the value between `[` and `]`.
+const COMMANDS: &[(&str, &str, bool)] = &[
+    (r#"run "printf '[%s]' ${x}""#, "", false),
+    (r#"run "printf '[%s]' \"${x}\"""#, "", false),
+    (r#"run "printf '[%s]' '${x}'""#, "", false),
+    (r#"run "printf '[%s]' pre${x}post""#, "", false),
+    (r#"run "printf '[%s]' \"$(printf '%s' ${x})\"""#, "", true),
+    (
+        r#"run "printf '[%s]' \"$(printf '%s' \"${x}\")\"""#,
+        "",
+        true,
+    ),
+    (r#"run "v=${x}; printf '[%s]' \"$v\"""#, "", false),
+    (
+        r#"run """
+      cat <<'EOF'
+      $(touch CANARY)
+      EOF
+      printf '[%s]' ${x} # after a heredoc
+      """"#,
+        "$(touch CANARY)\n",
+        false,
+    ),
+];
+
+fn program() -> String {
+    let commands: Vec<&str> = COMMANDS.iter().map(|(command, _, _)| *command).collect();
+    let body = commands.join("\n    ");
+    format!(
+        r#"project = "q"
+param x = "default"
+
+repo app {{}}
+
+build app {{
+  source = repo.app
+  build {{
+    {body}
+  }}
+}}
+
+instance web {{
+  tags = {{ Role = "web" }}
+}}
+
+deploy web {{
+  from = build.app
+  target = ec2 {{ tags = {{ Role = "web" }} }}
+  hook after_install "quoting" {{
+    {body}
+  }}
+}}
+"#
+    )
+}
+
+/// What the commands print for `value`.
+fn expected(value: &str) -> String {
+    COMMANDS
+        .iter()
+        .map(|(command, before, substitution)| {
+            let shown = if *substitution {
+                value.trim_end_matches('\n')
+            } else {
+                value
+            };
+            if command.contains("pre${x}post") {
+                format!("[pre{shown}post]")
+            } else {
+                format!("{before}[{shown}]")
+            }
+        })
+        .collect()
+}
+
+fn python() -> PathBuf {
+    let venv = test_venv().unwrap_or_else(|| {
+        panic!("the test venv is missing: run scripts/setup-test-tools.sh (or set PIPEC_VENV)")
+    });
+    venv.join("bin/python")
+}
+
+/// Reads YAML with PyYAML's `safe_load` (YAML 1.1) and returns it as JSON; a value that is
+/// not JSON (a date, say) fails.
+pub fn pyyaml_load(text: &[u8]) -> Value {
+    let output = Command::new(python())
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin.buffer.read().decode('utf-8'))))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(text)?;
+            }
+            child.wait_with_output()
+        })
+        .expect("run python");
+    assert!(
+        output.status.success(),
+        "PyYAML cannot load:\n{}\n{}",
+        String::from_utf8_lossy(text),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("json from python")
+}
+
+/// Runs `script` with `shell` in `dir`; returns stdout.
+fn run(shell: &str, script: &Path, dir: &Path) -> String {
+    let output = Command::new(shell)
+        .arg(script)
+        .current_dir(dir)
+        .output()
+        .expect("run a shell");
+    assert!(
+        output.status.success(),
+        "{shell} {} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn hostile_values_are_inert_in_buildspec_commands_and_hook_scripts() {
+    let text = program();
+    for payload in PAYLOADS {
+        let vars = vec![("x".to_string(), (*payload).to_string())];
+        let mut checked =
+            pipec_driver::check("q.pipe", text.clone(), &pipec_driver::NoFiles, &vars);
+        assert!(!checked.has_errors(), "{payload:?}:\n{}", render(&checked));
+        let artifacts = pipec_driver::build(&mut checked)
+            .unwrap_or_else(|| panic!("{payload:?} does not build:\n{}", render(&checked)));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let want = expected(payload);
+
+        // The buildspec, read as YAML 1.1: the build phase's commands, run in one shell.
+        let buildspec = artifacts
+            .file("builds/app/buildspec.yml")
+            .expect("buildspec written");
+        let parsed = pyyaml_load(buildspec);
+        let commands: Vec<String> = parsed["phases"]["build"]["commands"]
+            .as_array()
+            .expect("build commands")
+            .iter()
+            .map(|command| command.as_str().expect("a string command").to_string())
+            .collect();
+        assert_eq!(commands.len(), COMMANDS.len(), "{payload:?}");
+        let script = dir.path().join("build.sh");
+        std::fs::write(&script, commands.join("\n")).expect("write");
+        for shell in ["sh", "bash"] {
+            assert_eq!(
+                run(shell, &script, dir.path()),
+                want,
+                "{shell} build, {payload:?}"
+            );
+            assert!(
+                !dir.path().join("CANARY").exists(),
+                "{shell} build ran {payload:?}"
+            );
+        }
+
+        // The hook script, as the CodeDeploy agent runs it.
+        let (name, hook) = artifacts
+            .files
+            .iter()
+            .find(|(name, _)| name.ends_with(".sh") && name.contains("quoting"))
+            .expect("hook script written");
+        let path = dir.path().join("hook.sh");
+        std::fs::write(&path, hook).expect("write");
+        assert_eq!(run("bash", &path, dir.path()), want, "{name}, {payload:?}");
+        assert!(
+            !dir.path().join("CANARY").exists(),
+            "{name} ran {payload:?}"
+        );
+
+        // The appspec and the buildspec read back as YAML 1.1 without surprises.
+        let appspec = artifacts
+            .files
+            .iter()
+            .find(|(name, _)| name.ends_with("appspec.yml"))
+            .expect("appspec written");
+        let appspec = pyyaml_load(&appspec.1);
+        assert!(appspec["hooks"]["AfterInstall"].is_array(), "{appspec}");
+    }
+}
+
+#[test]
+fn values_where_no_quoting_exists_are_rejected() {
+    let cases = [
+        (
+            "run \"\"\"\n      cat <<EOF\n      ${x}\n      EOF\n      \"\"\"",
+            "P3021",
+        ),
+        ("run \"echo hi # ${x}\"", "P3021"),
+        ("run \"echo `echo ${x}`\"", "P3021"),
+        ("run \"echo $((${x} + 1))\"", "P3021"),
+        ("run \"[[ ${x} -eq 1 ]]\"", "P3021"),
+        ("run \"echo \\${HOME:-${x}}\"", "P3021"),
+        ("run \"echo 'open\"\n    run \"echo ${x}'\"", "P3022"),
+        ("run [\"echo 'open\", \"echo ${x}'\"]", "P3022"),
+    ];
+    for (command, code) in cases {
+        let text = format!(
+            "project = \"q\"\nparam x = \"v\"\nrepo app {{}}\nbuild app {{\n  source = repo.app\n  build {{\n    {command}\n  }}\n}}\n"
+        );
+        let checked = pipec_driver::check("q.pipe", text, &pipec_driver::NoFiles, &[]);
+        let codes: Vec<&str> = checked
+            .diagnostics()
+            .iter()
+            .map(|diagnostic| diagnostic.code.number())
+            .collect();
+        assert_eq!(codes, [code], "{command}:\n{}", render(&checked));
+    }
+}
