@@ -259,3 +259,194 @@ fn values_where_no_quoting_exists_are_rejected() {
         assert_eq!(codes, [code], "{command}:\n{}", render(&checked));
     }
 }
+
+/// YAML as pipec means it (serde_yaml_ng reads YAML 1.2, the reading pipec's own parse-back
+/// check guarantees), as JSON.
+fn meant(text: &[u8]) -> Value {
+    let yaml: serde_yaml_ng::Value =
+        serde_yaml_ng::from_slice(text).expect("serde_yaml_ng reads emitted YAML");
+    serde_json::to_value(yaml).expect("YAML as JSON")
+}
+
+/// Every YAML file of `artifacts` reads the same under PyYAML (YAML 1.1) as pipec meant.
+fn assert_yaml11_reads_back(artifacts: &pipec_driver::Artifacts, what: &str) -> usize {
+    let mut count = 0;
+    for (name, bytes) in &artifacts.files {
+        if name.ends_with(".yml") {
+            assert_eq!(pyyaml_load(bytes), meant(bytes), "{what}: {name}");
+            count += 1;
+        }
+    }
+    count
+}
+
+/// Strings YAML 1.1 reads as something else (or that YAML cannot hold plainly).
+const YAML_HOSTILE: &[&str] = &[
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "N",
+    "true",
+    "null",
+    "~",
+    "=",
+    "<<",
+    "2024-01-01",
+    "1,000",
+    "1_000",
+    "0x1F",
+    "0o17",
+    "017",
+    "1:20",
+    "3.10",
+    "1e3",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "- a",
+    "a: b",
+    "a #b",
+    "#x",
+    "&a",
+    "*a",
+    "!tag",
+    "|",
+    ">",
+    "%x",
+    "@x",
+    "'",
+    "\"",
+    "[a]",
+    "{a: 1}",
+    " lead",
+    "trail ",
+    "nel\u{85}x",
+    "ls\u{2028}x",
+    "ünï ✓",
+];
+
+#[test]
+fn every_emitted_yaml_reads_back_the_same_under_yaml_1_1() {
+    let root = pipec_tests::repo_root();
+    let mut cases: Vec<PathBuf> = vec![
+        "examples/seed-ec2/pipeline.pipe".into(),
+        "examples/seed-s3-site/pipeline.pipe".into(),
+    ];
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/emit"))
+        .expect("emit fixtures")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("main.pipe"))
+        .collect();
+    fixtures.sort();
+    cases.extend(fixtures);
+    let mut files = 0;
+    for path in cases {
+        let text = std::fs::read_to_string(root.join(&path)).expect("read");
+        let name = path.to_string_lossy().into_owned();
+        let mut checked = pipec_driver::check(
+            &name,
+            text,
+            &pipec_tests::DirLoader { base: root.clone() },
+            &[],
+        );
+        let artifacts = pipec_driver::build(&mut checked)
+            .unwrap_or_else(|| panic!("{name}:\n{}", render(&checked)));
+        files += assert_yaml11_reads_back(&artifacts, &name);
+    }
+    assert!(files >= 5, "only {files} YAML files");
+}
+
+#[test]
+fn hostile_strings_in_env_commands_paths_and_hooks_read_back_under_yaml_1_1() {
+    for hostile in YAML_HOSTILE {
+        let pipe = hostile.replace('\\', "\\\\").replace('"', "\\\"");
+        // Hook names become file names (P3008 keeps them to letters, digits, `_`, `-`).
+        let file_name = hostile
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "_-".contains(ch));
+        let hook = if file_name {
+            format!("  hook validate_service \"{pipe}\" {{\n    run \"true\"\n  }}\n")
+        } else {
+            String::new()
+        };
+        // A glob `base_dir` cannot carry the bundle (P3004).
+        let base_dir = if hostile.contains(['*', '?', '[', '{']) {
+            ""
+        } else {
+            "    base_dir = h\n"
+        };
+        let text = format!(
+            r#"project = "q"
+param h = "{pipe}"
+repo app {{}}
+build app {{
+  source = repo.app
+  env = {{ A = h, yes = h, "y" = "plain" }}
+  build {{
+    run "${{h}}"
+    run h
+  }}
+  artifacts {{
+    files = [h, "dist/**/*"]
+{base_dir}    exclude = [h]
+  }}
+}}
+instance web {{ tags = {{ Role = "web" }} }}
+deploy web {{
+  from = build.app
+  target = ec2 {{ tags = {{ Role = "web" }} }}
+  files {{
+    h -> "/srv/${{h}}"
+  }}
+  permissions "/srv/app" {{
+    owner = "app"
+    pattern = h
+    except = [h]
+  }}
+  hook after_install "install" {{
+    run "echo ${{h}}"
+    runas = "app"
+  }}
+{hook}}}
+"#
+        );
+        let mut checked = pipec_driver::check("q.pipe", text, &pipec_driver::NoFiles, &[]);
+        let Some(artifacts) = pipec_driver::build(&mut checked) else {
+            panic!("{hostile:?} does not build:\n{}", render(&checked));
+        };
+        let files = assert_yaml11_reads_back(&artifacts, hostile);
+        assert_eq!(files, 2, "{hostile:?}");
+        // The hostile string is really in there, as a string, where pipec put it.
+        let buildspec = pyyaml_load(
+            artifacts
+                .file("builds/app/buildspec.yml")
+                .unwrap_or_default(),
+        );
+        let want = Value::from(*hostile);
+        assert_eq!(
+            buildspec["phases"]["build"]["commands"][1], want,
+            "{hostile:?}"
+        );
+        assert_eq!(
+            buildspec["artifacts"]["exclude-paths"][0], want,
+            "{hostile:?}"
+        );
+        let (_, appspec) = artifacts
+            .files
+            .iter()
+            .find(|(name, _)| name.ends_with("appspec.yml"))
+            .expect("appspec");
+        let appspec = pyyaml_load(appspec);
+        assert_eq!(appspec["files"][0]["source"], want, "{hostile:?}");
+        assert_eq!(appspec["permissions"][0]["pattern"], want, "{hostile:?}");
+        if file_name {
+            assert_eq!(
+                appspec["hooks"]["ValidateService"][0]["location"],
+                Value::from(format!("scripts/ValidateService-{hostile}.sh")),
+                "{hostile:?}"
+            );
+        }
+    }
+}
