@@ -503,6 +503,7 @@ impl Checker<'_> {
             "secret" => text_argument(self, 0).map_or(Value::Error, Value::Secret),
             "lower" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_lowercase())),
             "upper" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_uppercase())),
+            "config_word" => self.config_word(&values[0], &arguments[0], span, scope),
             "ssm_ami" => match text_argument(self, 0).as_deref() {
                 Some("amazon_linux") => Value::Str("{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}".into()),
                 Some("ubuntu") => Value::Str("{{resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id}}".into()),

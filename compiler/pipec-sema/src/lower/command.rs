@@ -125,3 +125,76 @@ impl Checker<'_> {
         }
     }
 }
+
+/// The first character of `text` that cannot be part of one word of a line-based configuration
+/// file: control characters and the 1.1 line breaks (a newline adds a directive), blanks (they
+/// split a value), and what systemd, nginx or env files read as syntax (`; { } # ' " \ $ %` and
+/// backtick).
+pub(crate) fn config_word_breaker(text: &str) -> Option<char> {
+    text.chars().find(|ch| {
+        ch.is_control()
+            || ch.is_whitespace()
+            || matches!(ch, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+            || ";{}#'\"\\$%`".contains(*ch)
+    })
+}
+
+impl Checker<'_> {
+    /// `config_word(value)`: the value as text, when it is one word of a configuration file
+    /// (P3023 at the place the value was written otherwise: the preset argument when the value
+    /// is a preset parameter).
+    pub(crate) fn config_word(
+        &mut self,
+        value: &(Value, Span),
+        argument: &Expr,
+        call: &Span,
+        scope: ScopeId,
+    ) -> Value {
+        let text = match &value.0 {
+            Value::Str(text) => text.clone(),
+            Value::Int(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            other => {
+                self.mismatch(
+                    &value.1,
+                    "a string",
+                    other,
+                    "call it as `config_word(\"value\")`",
+                );
+                return Value::Error;
+            }
+        };
+        let Some(bad) = config_word_breaker(&text) else {
+            return Value::Str(text);
+        };
+        let written = match &argument.kind {
+            ExprKind::Path(path) if path.len() == 1 => {
+                self.arg_spans.get(&(scope, path[0].name.clone())).cloned()
+            }
+            _ => None,
+        };
+        let what = if bad == '\n' {
+            "a newline".to_string()
+        } else if bad.is_control() || bad.is_whitespace() {
+            format!("the character U+{:04X}", u32::from(bad))
+        } else {
+            format!("`{bad}`")
+        };
+        let mut diag = Diagnostic::error(
+            Code::UNSAFE_CONFIG_VALUE,
+            format!("this value is written into a configuration file and holds {what}"),
+        );
+        diag = match written {
+            Some(span) => diag.primary(span, format!("holds {what}")).secondary(
+                call.clone(),
+                "written into one line of a configuration file here",
+            ),
+            None => diag.primary(value.1.clone(), format!("holds {what}")),
+        };
+        self.report(
+            diag.note("a newline would add a directive (`ExecStartPre=…` in a systemd unit); blanks, quotes, `;`, `{`, `}`, `#`, `$`, `%` and `\\` are syntax in systemd units, nginx configuration or env files")
+                .help("pass a value without blanks, control characters or `; { } # ' \" \\ $ %` and backticks"),
+        );
+        Value::Error
+    }
+}
