@@ -450,3 +450,37 @@ deploy web {{
         }
     }
 }
+
+#[test]
+fn a_let_used_as_a_command_is_quoted_like_one_written_in_place() {
+    let program = |x: &str| {
+        format!(
+            "project = \"q\"\nparam x = \"v\"\nlet ok = \"printf '[%s]' \\\"${{x}}\\\"\"\nlet bad = \"{x}\"\nrepo app {{}}\nbuild app {{\n  source = repo.app\n  build {{\n    run ok\n    run bad\n  }}\n}}\n"
+        )
+    };
+    let vars = vec![("x".to_string(), "$(touch CANARY)\"'".to_string())];
+    let mut checked = pipec_driver::check("q.pipe", program("true"), &pipec_driver::NoFiles, &vars);
+    let artifacts = pipec_driver::build(&mut checked)
+        .unwrap_or_else(|| panic!("does not build:\n{}", render(&checked)));
+    let buildspec = pyyaml_load(
+        artifacts
+            .file("builds/app/buildspec.yml")
+            .unwrap_or_default(),
+    );
+    assert_eq!(
+        buildspec["phases"]["build"]["commands"][0],
+        Value::from("printf '[%s]' \"\\$(touch CANARY)\\\"'\"")
+    );
+    let checked = pipec_driver::check(
+        "q.pipe",
+        program("echo hi # ${x}"),
+        &pipec_driver::NoFiles,
+        &vars,
+    );
+    let codes: Vec<&str> = checked
+        .diagnostics()
+        .iter()
+        .map(|diagnostic| diagnostic.code.number())
+        .collect();
+    assert_eq!(codes, ["P3021"], "{}", render(&checked));
+}

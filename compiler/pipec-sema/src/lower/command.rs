@@ -19,8 +19,9 @@ enum Piece {
 }
 
 impl Checker<'_> {
-    /// The argument of a `run` statement: a string written in place (or a list of them) is a
-    /// command with quoted values; anything else is evaluated as it is.
+    /// The argument of a `run` statement: a string written in place (or a list of them, or a
+    /// `let` holding one) is a command with quoted values; anything else (a `param`, a preset
+    /// parameter) is evaluated as it is: a whole command given as a value.
     pub(super) fn command_value(&mut self, expr: &Expr, scope: ScopeId, open: &mut Open) -> Value {
         match &expr.kind {
             ExprKind::Str(parts) => self.run_command(parts, scope, &expr.span, open),
@@ -35,6 +36,32 @@ impl Checker<'_> {
                     })
                     .collect(),
             ),
+            ExprKind::Path(path) if path.len() == 1 => {
+                let value = self.eval(expr, scope);
+                // `run cmd` with `let cmd = "… ${x} …"`: the let is a command written elsewhere;
+                // its values are quoted as if it were written in place.
+                let local = self
+                    .scopes
+                    .get(scope)
+                    .is_some_and(|locals| locals.contains_key(&path[0].name));
+                let command = self
+                    .globals
+                    .get(&path[0].name)
+                    .filter(|global| !global.is_param && !local)
+                    .map(|global| &global.decl.value);
+                match command {
+                    Some(Expr {
+                        kind: ExprKind::Str(parts),
+                        span,
+                        ..
+                    }) if value != Value::Error
+                        && parts.iter().any(|part| matches!(part, StrPart::Interp(_))) =>
+                    {
+                        self.run_command(parts, 0, span, open)
+                    }
+                    _ => value,
+                }
+            }
             _ => self.eval(expr, scope),
         }
     }
