@@ -161,10 +161,12 @@ pub struct Rendered {
 /// One level of the lexer's stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum State {
-    /// Top level (`subshell: false`) or inside `$(…)`; `depth` counts open `(` within it.
+    /// Top level (`subshell: false`) or inside `$(…)`; `depth` counts open `(` within it and
+    /// `cases` open `case … esac` (whose patterns end in an unmatched `)`).
     Code {
         depth: u32,
         subshell: bool,
+        cases: u32,
     },
     Double,
     Single,
@@ -222,6 +224,8 @@ struct Lexer {
     delimiter: Option<Delimiter>,
     /// The current line of a heredoc body.
     line: String,
+    /// The current word in code, for the `case`/`esac` keywords.
+    word: String,
 }
 
 /// Renders a `run` command: code segments verbatim, each value quoted for where it lands.
@@ -233,6 +237,7 @@ pub fn render(segments: &[Segment<'_>]) -> Result<Rendered, Rejection> {
         stack: vec![State::Code {
             depth: 0,
             subshell: false,
+            cases: 0,
         }],
         escaped: false,
         dollar: false,
@@ -241,6 +246,7 @@ pub fn render(segments: &[Segment<'_>]) -> Result<Rendered, Rejection> {
         heredocs: Vec::new(),
         delimiter: None,
         line: String::new(),
+        word: String::new(),
     };
     let mut out = String::new();
     for (index, segment) in segments.iter().enumerate() {
@@ -269,6 +275,7 @@ pub fn render(segments: &[Segment<'_>]) -> Result<Rendered, Rejection> {
                 // The inserted text is inert where it lands: for the lexer, word content.
                 lexer.word_start = false;
                 lexer.pending = Pending::None;
+                lexer.word.clear();
                 out.push_str(&text);
             }
         }
@@ -402,6 +409,7 @@ impl Lexer {
                     self.push(State::Code {
                         depth: 0,
                         subshell: true,
+                        cases: 0,
                     });
                     self.word_start = true;
                     self.pending = Pending::DollarParen;
@@ -448,19 +456,57 @@ impl Lexer {
                         '(' if dollar => self.push(State::Code {
                             depth: 0,
                             subshell: true,
+                            cases: 0,
                         }),
                         _ => {}
                     }
                 }
             },
-            State::Code { depth, subshell } => self.code(ch, dollar, depth, subshell),
+            State::Code {
+                depth,
+                subshell,
+                cases,
+            } => self.code(ch, dollar, depth, subshell, cases),
             State::Heredoc(..) => {}
         }
     }
 
-    fn code(&mut self, ch: char, dollar: bool, depth: u32, subshell: bool) {
+    fn code(&mut self, ch: char, dollar: bool, depth: u32, subshell: bool, mut cases: u32) {
         let pending = std::mem::replace(&mut self.pending, Pending::None);
         let word_start = std::mem::replace(&mut self.word_start, false);
+        // Keywords: `case` opens a pattern list whose `)` closes no parenthesis, `esac` ends it.
+        if ch.is_ascii_alphabetic() {
+            if word_start {
+                self.word.clear();
+            }
+            self.word.push(ch);
+        } else {
+            let word = std::mem::take(&mut self.word);
+            cases = match word.as_str() {
+                "case" => cases + 1,
+                "esac" => cases.saturating_sub(1),
+                _ => cases,
+            };
+            self.set_top(State::Code {
+                depth,
+                subshell,
+                cases,
+            });
+        }
+        self.code_char(ch, dollar, depth, subshell, cases, pending, word_start);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn code_char(
+        &mut self,
+        ch: char,
+        dollar: bool,
+        depth: u32,
+        subshell: bool,
+        cases: u32,
+        pending: Pending,
+        word_start: bool,
+    ) {
         match (pending, ch) {
             (Pending::DollarParen, '(') => {
                 // `$((`: arithmetic, replacing the subshell just opened.
@@ -472,6 +518,7 @@ impl Lexer {
                 self.set_top(State::Code {
                     depth: depth.saturating_sub(1),
                     subshell,
+                    cases,
                 });
                 self.push(State::Arith(2));
                 return;
@@ -509,6 +556,7 @@ impl Lexer {
                 self.push(State::Code {
                     depth: 0,
                     subshell: true,
+                    cases: 0,
                 });
                 self.word_start = true;
                 self.pending = Pending::DollarParen;
@@ -517,17 +565,19 @@ impl Lexer {
                 self.set_top(State::Code {
                     depth: depth + 1,
                     subshell,
+                    cases,
                 });
                 self.word_start = true;
                 if word_start {
                     self.pending = Pending::Paren;
                 }
             }
-            ')' if depth == 0 && subshell => self.pop(),
+            ')' if depth == 0 && subshell && cases == 0 => self.pop(),
             ')' => {
                 self.set_top(State::Code {
                     depth: depth.saturating_sub(1),
                     subshell,
+                    cases,
                 });
                 self.word_start = true;
             }
@@ -722,6 +772,15 @@ mod tests {
             render_ok(&[Segment::Code("cat <<< "), Segment::Value("a b")]),
             "cat <<< 'a b'"
         );
+        // A `case` pattern's `)` does not close the command substitution.
+        assert_eq!(
+            render_ok(&[
+                Segment::Code("echo \"$(case a in a) echo "),
+                Segment::Value("a b"),
+                Segment::Code(";; esac)\""),
+            ]),
+            "echo \"$(case a in a) echo 'a b';; esac)\""
+        );
         // `#` inside a word is not a comment; `$#` is a parameter.
         assert_eq!(
             render_ok(&[Segment::Code("echo a#b $# "), Segment::Value("x y")]),
@@ -843,6 +902,12 @@ mod tests {
             ("printf '%s' \"$(printf '%s' ", ")\"", "", ""),
             ("printf '%s' \"$(printf '%s' \"", "\")\"", "", ""),
             ("printf '%s' \"$(printf '%s' '", "')\"", "", ""),
+            (
+                "printf '%s' \"$(case a in a) printf '%s' ",
+                ";; esac)\"",
+                "",
+                "",
+            ),
             ("x=", "; printf '%s' \"$x\"", "", ""),
             (
                 "cat <<'EOF'\n$(touch CANARY)\nEOF\nprintf '%s' ",
