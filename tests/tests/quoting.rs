@@ -484,3 +484,82 @@ fn a_let_used_as_a_command_is_quoted_like_one_written_in_place() {
         .collect();
     assert_eq!(codes, ["P3021"], "{}", render(&checked));
 }
+
+/// Every stdlib hook preset, applied: the scripts pass shellcheck (the static preset's printf
+/// drew SC2140 before), and the systemd unit `node.start` writes holds exactly the lines it
+/// means, values included, when its `printf` runs in a real shell.
+#[test]
+fn stdlib_hook_scripts_pass_shellcheck_and_write_the_unit_they_mean() {
+    let text = r#"use std.hooks.node
+use std.hooks.static
+use std.hooks.python
+project = "q"
+repo app {}
+build app {
+  source = repo.app
+  build { run "make" }
+}
+instance web { tags = { Role = "web" } }
+deploy web {
+  from = build.app
+  target = ec2 { tags = { Role = "web" } }
+  hook application_stop "nstop" = node.stop
+  hook application_stop "pstop" = python.stop
+  hook after_install "ninstall" = node.install { dir = "/srv/my-app" }
+  hook after_install "pinstall" = python.install { dir = "/srv/py" }
+  hook after_install "nginx" = static.nginx { dir = "/srv/www", port = 8080 }
+  hook application_start "nstart" = node.start { dir = "/srv/my-app", port = 3000, entry = "dist/server.js" }
+  hook application_start "pstart" = python.start { dir = "/srv/py" }
+  hook application_start "reload" = static.reload
+  hook validate_service "nhealth" = node.health { port = 3000 }
+  hook validate_service "shealth" = static.health { port = 8080 }
+}
+"#;
+    let mut checked = pipec_driver::check("q.pipe", text.to_string(), &pipec_driver::NoFiles, &[]);
+    let artifacts = pipec_driver::build(&mut checked)
+        .unwrap_or_else(|| panic!("does not build:\n{}", render(&checked)));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut scripts = Vec::new();
+    for (name, bytes) in &artifacts.files {
+        if name.ends_with(".sh") {
+            let path = dir.path().join(name.replace('/', "_"));
+            std::fs::write(&path, bytes).expect("write");
+            scripts.push(path);
+        }
+    }
+    assert_eq!(scripts.len(), 10);
+    let shellcheck = pipec_tests::venv_tool("shellcheck");
+    let output = Command::new(shellcheck)
+        .args(&scripts)
+        .output()
+        .expect("run shellcheck");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    // The unit: run node.start's printf with the unit path pointed into the temp dir.
+    let (_, start) = artifacts
+        .files
+        .iter()
+        .find(|(name, _)| name.ends_with("ApplicationStart-nstart.sh"))
+        .expect("start script");
+    let start = String::from_utf8_lossy(start);
+    let begin = start
+        .find("printf '%s\\n' '[Unit]'")
+        .expect("the unit's printf");
+    let end = begin + start[begin..].find(".service").expect("unit path") + ".service".len();
+    let unit = dir.path().join("unit");
+    let printf = start[begin..end].replace(
+        "/etc/systemd/system/pipec-node.service",
+        &unit.to_string_lossy(),
+    );
+    let script = dir.path().join("unit.sh");
+    std::fs::write(&script, printf).expect("write");
+    run("sh", &script, dir.path());
+    assert_eq!(
+        std::fs::read_to_string(&unit).expect("the unit"),
+        "[Unit]\nAfter=network.target\n[Service]\nWorkingDirectory=/srv/my-app\nEnvironment=PORT=3000\nExecStart=/usr/bin/env node dist/server.js\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
+    );
+}
