@@ -134,6 +134,9 @@ codes! {
     UNKNOWN_ATTRIBUTE_OF_REFERENCE = "P3018" "unknown-reference-attribute" Error;
     DUPLICATE_HOOK = "P3019" "duplicate-hook" Error;
     UNKNOWN_RUNTIME = "P3020" "unknown-runtime" Warning;
+    UNQUOTABLE_INTERPOLATION = "P3021" "unquotable-interpolation" Error;
+    UNTERMINATED_COMMAND = "P3022" "unterminated-command" Error;
+    UNSAFE_CONFIG_VALUE = "P3023" "unsafe-config-value" Error;
     INVALID_PIPELINE = "P4001" "invalid-pipeline" Error;
     UNMATCHED_TAG_FILTER = "P4002" "unmatched-tag-filter" Warning;
     SHARED_BUILD_OUTPUT = "P4003" "shared-build-output" Error;

@@ -1,23 +1,11 @@
 //! Shell quoting. Every string that reaches a shell command line from outside this crate (paths,
-//! variable values) goes through [`quote`], which produces one single-quoted word that the shell
-//! reads back byte for byte. User commands themselves are never spliced into shell text: they are
+//! variable values) goes through [`quote`] (`pipec_ir::shell::quote`), which produces one word that
+//! the shell reads back byte for byte. User commands themselves are never spliced into shell text: they are
 //! written to files that the session sources (see `build`).
 
-/// Quotes `text` as one POSIX shell word: `'…'`, with every `'` written as `'\''`.
-#[must_use]
-pub fn quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('\'');
-    for character in text.chars() {
-        if character == '\'' {
-            quoted.push_str("'\\''");
-        } else {
-            quoted.push(character);
-        }
-    }
-    quoted.push('\'');
-    quoted
-}
+/// Quotes `text` as one POSIX shell word that the shell reads back byte for byte: the
+/// compiler's one quoting function (ARCHITECTURE.md invariant 7), not a second one.
+pub use pipec_ir::shell::quote;
 
 /// True when `name` can be the name of a shell variable (`[A-Za-z_][A-Za-z0-9_]*`).
 #[must_use]

@@ -69,6 +69,8 @@ pub(crate) struct Checker<'a> {
     pub(crate) presets: BTreeMap<(Option<String>, String), (&'a Block, usize)>,
     pub(crate) namespaces: Vec<String>,
     pub(crate) scopes: Vec<BTreeMap<String, Value>>,
+    /// Where each preset argument was written: `(scope, parameter) → its value's span`.
+    pub(crate) arg_spans: BTreeMap<(ScopeId, String), Span>,
     pub(crate) tag_blocks: Vec<&'a Block>,
     pub(crate) outputs: Vec<&'a Decl>,
     pub(crate) project: Option<(String, Span)>,
@@ -103,6 +105,7 @@ pub fn analyze(db: &SourceDb, modules: &[SourceModule], vars: &[(String, String)
         presets: BTreeMap::new(),
         namespaces: Vec::new(),
         scopes: vec![BTreeMap::new()],
+        arg_spans: BTreeMap::new(),
         tag_blocks: Vec::new(),
         outputs: Vec::new(),
         project: None,
@@ -723,6 +726,7 @@ impl<'a> Checker<'a> {
         }
         // Bind parameters: `param name = default` items of the preset.
         let mut bound: BTreeMap<String, Value> = BTreeMap::new();
+        let mut spans: BTreeMap<String, Span> = BTreeMap::new();
         let mut params: Vec<(&'a Decl, String)> = Vec::new();
         let mut items = Vec::new();
         for item in &preset.body.items {
@@ -742,6 +746,7 @@ impl<'a> Checker<'a> {
                     if params.iter().any(|(_, name)| *name == attr.key.text) {
                         let value = self.eval(&attr.value, 0);
                         bound.insert(attr.key.text.clone(), value);
+                        spans.insert(attr.key.text.clone(), attr.value.span.clone());
                         continue;
                     }
                 }
@@ -750,6 +755,9 @@ impl<'a> Checker<'a> {
         }
         let scope = self.scopes.len();
         self.scopes.push(BTreeMap::new());
+        for (name, span) in spans {
+            self.arg_spans.insert((scope, name), span);
+        }
         for (decl, name) in params {
             let value = match bound.remove(&name) {
                 Some(value) => value,

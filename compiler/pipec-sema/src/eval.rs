@@ -37,6 +37,16 @@ pub(crate) enum Value {
     Error,
 }
 
+/// The result of evaluating one `${…}`.
+pub(crate) enum Interpolated {
+    /// Its text.
+    Text(String),
+    /// An attribute known after deployment.
+    Attr(AttrRef),
+    /// Already reported.
+    Failed,
+}
+
 impl Value {
     pub(crate) fn describe(&self) -> String {
         match self {
@@ -60,7 +70,7 @@ impl Checker<'_> {
     /// Evaluates `expr` in `scope`.
     pub(crate) fn eval(&mut self, expr: &Expr, scope: ScopeId) -> Value {
         match &expr.kind {
-            ExprKind::Str(parts) => self.eval_string(parts, scope, false),
+            ExprKind::Str(parts) => self.eval_string(parts, scope),
             ExprKind::Int(value) => Value::Int(*value),
             ExprKind::Bool(value) => Value::Bool(*value),
             ExprKind::List(elements) => Value::List(
@@ -125,59 +135,18 @@ impl Checker<'_> {
         }
     }
 
-    /// Evaluates a string; with `quote`, interpolated values are shell-quoted (for `run`).
-    pub(crate) fn eval_string(&mut self, parts: &[StrPart], scope: ScopeId, quote: bool) -> Value {
+    /// Evaluates a string.
+    pub(crate) fn eval_string(&mut self, parts: &[StrPart], scope: ScopeId) -> Value {
         let mut out: Vec<TextPart> = Vec::new();
         let mut failed = false;
         for part in parts {
             match part {
                 StrPart::Text(text) => push_literal(&mut out, text),
-                StrPart::Interp(expr) => {
-                    let value = self.eval(expr, scope);
-                    let text = match value {
-                        Value::Str(text) => Some(text),
-                        Value::Int(number) => Some(number.to_string()),
-                        Value::Bool(flag) => Some(flag.to_string()),
-                        Value::Attr(attr) if !quote => {
-                            out.push(TextPart::Attr(attr));
-                            None
-                        }
-                        Value::Error => {
-                            failed = true;
-                            None
-                        }
-                        Value::Symbol(path) => {
-                            self.unresolved_symbol(&expr.span, &path, "a string");
-                            failed = true;
-                            None
-                        }
-                        other => {
-                            let hint = match &other {
-                                Value::Block(kind, name) => format!("interpolate an attribute, for example `${{{}.{name}.{}}}`", kind.keyword(), default_export(*kind)),
-                                Value::Attr(_) => "values known only after deployment cannot be used in commands; pass them as build variables".to_string(),
-                                _ => "only strings, numbers and booleans can be interpolated".to_string(),
-                            };
-                            self.report(
-                                Diagnostic::error(
-                                    Code::TYPE_MISMATCH,
-                                    format!("cannot interpolate {}", other.describe()),
-                                )
-                                .primary(expr.span.clone(), "not a string")
-                                .help(hint),
-                            );
-                            failed = true;
-                            None
-                        }
-                    };
-                    if let Some(text) = text {
-                        let text = if quote {
-                            pipec_ir::shell::quote(&text)
-                        } else {
-                            text
-                        };
-                        push_literal(&mut out, &text);
-                    }
-                }
+                StrPart::Interp(expr) => match self.eval_interpolation(expr, scope, true) {
+                    Interpolated::Text(text) => push_literal(&mut out, &text),
+                    Interpolated::Attr(attr) => out.push(TextPart::Attr(attr)),
+                    Interpolated::Failed => failed = true,
+                },
             }
         }
         if failed {
@@ -187,6 +156,44 @@ impl Checker<'_> {
             [] => Value::Str(String::new()),
             [TextPart::Literal(text)] => Value::Str(text.clone()),
             _ => Value::Text(out),
+        }
+    }
+
+    /// Evaluates the expression of one `${…}`: a string, number or boolean as text, an attribute
+    /// known after deployment only when `allow_attr`; anything else is reported.
+    pub(crate) fn eval_interpolation(
+        &mut self,
+        expr: &Expr,
+        scope: ScopeId,
+        allow_attr: bool,
+    ) -> Interpolated {
+        let value = self.eval(expr, scope);
+        match value {
+            Value::Str(text) => Interpolated::Text(text),
+            Value::Int(number) => Interpolated::Text(number.to_string()),
+            Value::Bool(flag) => Interpolated::Text(flag.to_string()),
+            Value::Attr(attr) if allow_attr => Interpolated::Attr(attr),
+            Value::Error => Interpolated::Failed,
+            Value::Symbol(path) => {
+                self.unresolved_symbol(&expr.span, &path, "a string");
+                Interpolated::Failed
+            }
+            other => {
+                let hint = match &other {
+                    Value::Block(kind, name) => format!("interpolate an attribute, for example `${{{}.{name}.{}}}`", kind.keyword(), default_export(*kind)),
+                    Value::Attr(_) => "values known only after deployment cannot be used in commands; pass them as build variables".to_string(),
+                    _ => "only strings, numbers and booleans can be interpolated".to_string(),
+                };
+                self.report(
+                    Diagnostic::error(
+                        Code::TYPE_MISMATCH,
+                        format!("cannot interpolate {}", other.describe()),
+                    )
+                    .primary(expr.span.clone(), "not a string")
+                    .help(hint),
+                );
+                Interpolated::Failed
+            }
         }
     }
 
@@ -496,6 +503,7 @@ impl Checker<'_> {
             "secret" => text_argument(self, 0).map_or(Value::Error, Value::Secret),
             "lower" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_lowercase())),
             "upper" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_uppercase())),
+            "config_word" => self.config_word(&values[0], &arguments[0], span, scope),
             "ssm_ami" => match text_argument(self, 0).as_deref() {
                 Some("amazon_linux") => Value::Str("{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}".into()),
                 Some("ubuntu") => Value::Str("{{resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id}}".into()),

@@ -188,6 +188,7 @@ pub const FUNCTIONS: &[(&str, &str, &str)] = &[
     ("lower", "lower(text: string)", "The text in lower case."),
     ("upper", "upper(text: string)", "The text in upper case."),
     ("join", "join(separator: string, items: list)", "The items joined by the separator."),
+    ("config_word", "config_word(value: string)", "The value, checked to be one word of a configuration file (a systemd unit, an nginx server block, an env file): no blank, control character or `; { } # ' \" \\ $ % `` ` `` (P3023)."),
     ("ssm_ami", "ssm_ami(os: string)", "The latest AMI of `amazon_linux` or `ubuntu`, resolved by CloudFormation from the public SSM parameter."),
 ];
 

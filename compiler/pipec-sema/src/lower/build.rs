@@ -8,7 +8,7 @@ use crate::validate::NameRule;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Artifacts, Build, EnvKind, EnvVar, Kind, Origin, Phase, Repo};
 use pipec_span::Span;
-use pipec_syntax::ast::{ExprKind, Item};
+use pipec_syntax::ast::Item;
 use std::collections::BTreeMap;
 
 impl<'a> Checker<'a> {
@@ -355,6 +355,7 @@ impl<'a> Checker<'a> {
 
     pub(super) fn commands(&mut self, fields: &Fields<'a>) -> Vec<String> {
         let mut commands = Vec::new();
+        let mut open = None;
         for (statement, scope) in Self::statements(fields, "run").collect::<Vec<_>>() {
             if let Some(clause) = statement.clauses.first() {
                 self.report(
@@ -366,10 +367,7 @@ impl<'a> Checker<'a> {
                     .help("write `run \"command\"`"),
                 );
             }
-            let value = match &statement.argument.kind {
-                ExprKind::Str(parts) => self.eval_string(parts, scope, true),
-                _ => self.eval(&statement.argument, scope),
-            };
+            let value = self.command_value(&statement.argument, scope, &mut open);
             match value {
                 Value::Str(command) => {
                     if command.trim().is_empty() {
@@ -384,11 +382,15 @@ impl<'a> Checker<'a> {
                 }
                 Value::List(items) => {
                     for (item, span) in items {
-                        if let Some(command) = self.value_str(&item, &span) {
+                        if item == Value::Error {
+                            commands.push(String::new());
+                        } else if let Some(command) = self.value_str(&item, &span) {
                             commands.push(command);
                         }
                     }
                 }
+                // Reported already; a placeholder keeps "no commands" from following it.
+                Value::Error => commands.push(String::new()),
                 other => self.mismatch(
                     &statement.argument.span,
                     "a command string",

@@ -14,6 +14,7 @@ use crate::eval::Value;
 use crate::validate::NameRule;
 
 mod build;
+mod command;
 mod deploy;
 mod iam;
 mod pipeline;
