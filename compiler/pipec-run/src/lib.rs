@@ -28,6 +28,7 @@ mod sandbox;
 mod session;
 pub mod shell;
 mod source;
+mod workdir;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,11 +40,13 @@ pub use manifest::{
     ActionEntry, BuildEntry, DeployEntry, EnvironmentEntry, HookEntry, Manifest, PipelineEntry,
     StageEntry,
 };
+pub use process::cancel;
 pub use report::{
     format_duration, render_step, NoEvents, RunEvents, RunReport, Stage, Status, StepId, StepRecord,
 };
 pub use sandbox::SandboxMode;
 pub use source::SourceSpec;
+pub use workdir::{claim_workdir, MARKER};
 
 use context::Context;
 
@@ -105,9 +108,16 @@ pub fn run_local(request: &RunRequest<'_>, events: &mut dyn RunEvents) -> RunRep
     absolute.workdir = absolute_path(&request.workdir);
     absolute.output_dir = absolute_path(&request.output_dir);
     let request = &absolute;
+    // Daemons that hooks and builds detach (`setsid`, double forks) stay descendants of this
+    // process, so the cleanup finds them even outside a PID namespace.
+    process::become_subreaper();
+    process::start_run();
     let mut context = Context::new(request, events);
     run_stages(&mut context);
     context.cleanup();
+    if let Some(signal) = process::cancelled() {
+        context.interrupted(signal);
+    }
     context.into_report(started.elapsed())
 }
 
@@ -205,6 +215,7 @@ fn run_stages(context: &mut Context<'_, '_>) {
         std::collections::BTreeMap::new();
     let mut failed = false;
     for action in actions {
+        failed |= process::cancelled().is_some();
         match action {
             Action::Build(name) => {
                 if failed {
