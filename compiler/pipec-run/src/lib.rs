@@ -100,6 +100,12 @@ impl RunRequest<'_> {
 ///
 /// Never panics on user input: problems come back as diagnostics in the report, and the report's
 /// `exit_code` is that of the first failure.
+///
+/// The calling process becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`) and stays one, so
+/// that daemons which builds and hooks detach remain its descendants and the cleanup finds them;
+/// build sessions and hook scripts carry `PIPEC_RUN_ID` to tell this run's processes from those
+/// of other runs in the same process. [`cancel`] (from a signal handler thread) stops the run
+/// in order.
 pub fn run_local(request: &RunRequest<'_>, events: &mut dyn RunEvents) -> RunReport {
     let started = Instant::now();
     // Build sessions and hook scripts run in other working directories, and the paths handed
