@@ -886,3 +886,35 @@ fn workdir_not_made_by_pipec_is_refused_and_kept() {
     }
     assert!(temp.path().join("fresh/run/.pipec-workdir").is_file());
 }
+
+#[test]
+fn sigkill_of_pipec_still_ends_the_namespace_sandbox() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("linger", temp.path());
+    let marker = unique_marker();
+    // SIGKILL cannot be handled: the keeper notices that its pipe from `pipec` closed and
+    // ends, and the kernel kills everything in its PID namespace.
+    let output = interrupt_linger(temp.path(), &marker, "namespace", "KILL");
+    assert_eq!(output.status.code(), None, "pipec was not killed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let in_sandbox = || {
+        processes_with_argument(&marker)
+            .into_iter()
+            .filter(|line| {
+                let pid = line.split(':').next().unwrap_or_default();
+                std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|status| {
+                    status.lines().any(|line| {
+                        line.starts_with("NSpid:") && line.split_whitespace().count() > 2
+                    })
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    while !in_sandbox().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let left = in_sandbox();
+    // The build's daemon ran outside any sandbox: only an orderly end stops it.
+    kill_leftovers(&marker);
+    assert!(left.is_empty(), "left running in the sandbox: {left:?}");
+}
