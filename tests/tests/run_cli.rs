@@ -472,3 +472,449 @@ fn run_without_local_is_a_usage_error() {
     assert!(stderr.contains("only local runs exist"), "{stderr}");
     assert!(!temp.path().join("seed-s3-site/.pipec").exists());
 }
+
+// Issue 9: the work directory, the sandbox and the processes of a run. Each test keeps a canary
+// on the host (files outside the sandbox, a process, `/dev/shm`) and checks it afterwards.
+
+/// Copies `tests/fixtures/run/<name>` into `into/<name>`.
+fn copy_fixture(name: &str, into: &Path) -> PathBuf {
+    let target = into.join(name);
+    copy_dir(&repo_root().join("tests/fixtures/run").join(name), &target);
+    target
+}
+
+/// A number for `sleep NUMBER` that no other test and no earlier run uses.
+fn unique_marker() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    format!(
+        "{}",
+        700_000 + (std::process::id() % 1000) * 100 + nanos % 97
+    )
+}
+
+/// Live (not zombie) processes with `marker` as one of their arguments.
+fn processes_with_argument(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|byte| byte.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let zombie = std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                stat.rsplit_once(')')
+                    .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true);
+        if !zombie
+            && cmdline
+                .split(|byte| *byte == 0)
+                .any(|argument| argument == marker.as_bytes())
+        {
+            found.push(format!("{name}: {}", text(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+/// Stops what a failing test left behind, so that one failure does not leak processes.
+fn kill_leftovers(marker: &str) {
+    for line in processes_with_argument(marker) {
+        if let Some((pid, _)) = line.split_once(':') {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
+    }
+}
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[test]
+fn hooks_cannot_reach_the_host_from_the_namespace_sandbox() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("hostile", temp.path());
+    // The canary: what the hooks aim at through links, `/proc/*/root` and `/dev/shm`.
+    let canary = temp.path().join("canary");
+    std::fs::create_dir_all(canary.join("dir/pipeline.pipe")).expect("mkdir");
+    std::fs::write(canary.join("dir/index.html"), "host\n").expect("write");
+    std::fs::write(canary.join("dir/pipeline.pipe/keep.txt"), "keep\n").expect("write");
+    std::fs::write(canary.join("file.txt"), "secret\n").expect("write");
+    std::fs::set_permissions(
+        canary.join("file.txt"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("chmod");
+    let mut victim = Command::new("sleep").arg("600").spawn().expect("sleep");
+    let marker = unique_marker();
+    let shm = PathBuf::from(format!("/dev/shm/pipec-canary-{marker}"));
+    let vars = [
+        format!("canary={}", canary.display()),
+        format!("marker={marker}"),
+        format!("victim={}", victim.id()),
+    ];
+    let output = run(
+        temp.path(),
+        &[
+            "run",
+            "--local",
+            "hostile/pipeline.pipe",
+            "--sandbox",
+            "namespace",
+            "--var",
+            &vars[0],
+            "--var",
+            &vars[1],
+            "--var",
+            &vars[2],
+        ],
+    );
+    let leftovers = processes_with_argument(&marker);
+    kill_leftovers(&marker);
+    let victim_alive = victim.try_wait().expect("try_wait").is_none();
+    let _ = victim.kill();
+    let _ = victim.wait();
+    let shm_written = shm.exists();
+    let _ = std::fs::remove_file(&shm);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+    // Install and permissions followed the hook's links inside the sandbox, not to the host.
+    let mut files: Vec<String> = walk_names(&canary);
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "dir",
+            "dir/index.html",
+            "dir/pipeline.pipe",
+            "dir/pipeline.pipe/keep.txt",
+            "file.txt"
+        ],
+        "the hooks changed the host"
+    );
+    assert_eq!(
+        std::fs::read_to_string(canary.join("dir/index.html")).expect("read"),
+        "host\n"
+    );
+    assert_eq!(mode_of(&canary.join("file.txt")), 0o600);
+    // The files did land: in the instance, under the link's target.
+    let instance = temp
+        .path()
+        .join("hostile/.pipec/run/instances/web/root")
+        .join(canary.strip_prefix("/").expect("absolute"));
+    assert!(instance.join("dir/index.html").is_file());
+    // A PID namespace of its own: no process of the host is visible or can be signalled.
+    assert!(victim_alive, "a hook killed a host process");
+    let seen = std::fs::read_to_string(
+        temp.path()
+            .join("hostile/.pipec/run/instances/web/root/tmp/processes.txt"),
+    )
+    .expect("the hook's process list");
+    assert!(
+        seen.lines().count() <= 4,
+        "hooks see processes outside the sandbox:\n{seen}"
+    );
+    assert!(!shm_written, "/dev/shm of the host was written");
+    assert!(leftovers.is_empty(), "left running: {leftovers:?}");
+    assert!(stdout.contains("stopped 3 process(es)"), "{stdout}");
+    snapshot("hostile_namespace", &masked(&stdout, None));
+}
+
+/// Paths below `dir`, relative, directories included.
+fn walk_names(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        names.push(name.clone());
+        if path.is_dir() && !path.is_symlink() {
+            names.extend(
+                walk_names(&path)
+                    .into_iter()
+                    .map(|inner| format!("{name}/{inner}")),
+            );
+        }
+    }
+    names
+}
+
+fn run_linger(dir: &Path, marker: &str, sandbox: &str) -> Output {
+    let var = format!("marker={marker}");
+    run(
+        dir,
+        &[
+            "run",
+            "--local",
+            "linger/pipeline.pipe",
+            "--sandbox",
+            sandbox,
+            "--var",
+            &var,
+        ],
+    )
+}
+
+#[test]
+fn no_process_outlives_a_run_in_either_sandbox_mode() {
+    for sandbox in ["namespace", "rewrite"] {
+        let temp = tempfile::tempdir().expect("tempdir");
+        copy_fixture("linger", temp.path());
+        let marker = unique_marker();
+        let output = run_linger(temp.path(), &marker, sandbox);
+        let leftovers = processes_with_argument(&marker);
+        kill_leftovers(&marker);
+        let stdout = text(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{sandbox}: stdout:\n{stdout}\nstderr:\n{}",
+            text(&output.stderr)
+        );
+        assert!(
+            leftovers.is_empty(),
+            "{sandbox}: left running: {leftovers:?}\n{stdout}"
+        );
+        assert!(stdout.contains("cleanup web"), "{stdout}");
+    }
+}
+
+/// Starts the `linger` fixture with a long ApplicationStart, sends `signal` to `pipec` once the
+/// hook runs, and returns the output.
+fn interrupt_linger(dir: &Path, marker: &str, sandbox: &str, signal: &str) -> Output {
+    let var = format!("marker={marker}");
+    let mut child = Command::new(pipec())
+        .args([
+            "run",
+            "--local",
+            "linger/pipeline.pipe",
+            "--sandbox",
+            sandbox,
+            "--var",
+            &var,
+            "--var",
+            "hold=300",
+        ])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start pipec");
+    let log = dir.join("linger/.pipec/run/logs/deploy-web/ApplicationStart.log");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log).is_ok_and(|log| log.contains("started")) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "ApplicationStart never started"
+        );
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "pipec ended early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sent = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().expect("try_wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            kill_leftovers(marker);
+            panic!("pipec did not end within 30 s of SIG{signal}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn sigint_mid_hook_stops_every_process_and_prints_the_summary() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("linger", temp.path());
+    let marker = unique_marker();
+    let output = interrupt_linger(temp.path(), &marker, "namespace", "INT");
+    let leftovers = processes_with_argument(&marker);
+    kill_leftovers(&marker);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(leftovers.is_empty(), "left running: {leftovers:?}");
+    assert!(stdout.contains("run INTERRUPTED by SIGINT"), "{stdout}");
+    assert!(stderr.contains("error[P7013]"), "{stderr}");
+    snapshot(
+        "linger_sigint",
+        &masked(
+            &format!("--- stdout ---\n{stdout}--- stderr ---\n{stderr}"),
+            None,
+        ),
+    );
+}
+
+#[test]
+fn sigterm_mid_hook_in_rewrite_mode_stops_every_process() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("linger", temp.path());
+    let marker = unique_marker();
+    let output = interrupt_linger(temp.path(), &marker, "rewrite", "TERM");
+    let leftovers = processes_with_argument(&marker);
+    kill_leftovers(&marker);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(143),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+    assert!(leftovers.is_empty(), "left running: {leftovers:?}");
+    assert!(stdout.contains("run INTERRUPTED by SIGTERM"), "{stdout}");
+}
+
+#[test]
+fn workdir_overlapping_the_source_is_refused_before_anything_is_touched() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let source = copy_fixture("linger", temp.path());
+    // The user's own folders with the names a run deletes.
+    for folder in ["source", "builds", "logs", "artifacts"] {
+        std::fs::create_dir_all(source.join(folder)).expect("mkdir");
+        std::fs::write(source.join(folder).join("keep.txt"), "mine\n").expect("write");
+    }
+    std::os::unix::fs::symlink("linger", temp.path().join("alias")).expect("symlink");
+    let before = {
+        let mut names = walk_names(temp.path());
+        names.sort();
+        names
+    };
+    let mut first_stderr = String::new();
+    for workdir in ["linger", ".", "linger/out", "alias", "linger/../alias/logs"] {
+        let output = run(
+            temp.path(),
+            &[
+                "run",
+                "--local",
+                "linger/pipeline.pipe",
+                "--workdir",
+                workdir,
+            ],
+        );
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{workdir}: {stderr}");
+        assert!(stderr.contains("error[P7011]"), "{workdir}: {stderr}");
+        if first_stderr.is_empty() {
+            first_stderr = stderr;
+        }
+    }
+    let mut after = walk_names(temp.path());
+    after.sort();
+    assert_eq!(before, after, "a refused run changed files");
+    let root = temp.path().canonicalize().expect("canonical");
+    snapshot(
+        "workdir_is_the_source",
+        &first_stderr.replace(&root.display().to_string(), "[TMP]"),
+    );
+}
+
+#[test]
+fn workdir_not_made_by_pipec_is_refused_and_kept() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("linger", temp.path());
+    let mine = temp.path().join("mine");
+    std::fs::create_dir_all(mine.join("logs")).expect("mkdir");
+    std::fs::write(mine.join("logs/keep.txt"), "mine\n").expect("write");
+    std::fs::write(mine.join("notes.txt"), "mine\n").expect("write");
+    let output = run(
+        temp.path(),
+        &[
+            "run",
+            "--local",
+            "linger/pipeline.pipe",
+            "--workdir",
+            "mine",
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error[P7012]"), "{stderr}");
+    let mut names = walk_names(&mine);
+    names.sort();
+    assert_eq!(names, ["logs", "logs/keep.txt", "notes.txt"]);
+    snapshot("workdir_not_pipecs", &stderr);
+
+    // A new directory becomes pipec's, and a second run may use it.
+    let marker = unique_marker();
+    let var = format!("marker={marker}");
+    for _ in 0..2 {
+        let output = run(
+            temp.path(),
+            &[
+                "run",
+                "--local",
+                "linger/pipeline.pipe",
+                "--sandbox",
+                "rewrite",
+                "--var",
+                &var,
+                "--workdir",
+                "fresh/run",
+            ],
+        );
+        kill_leftovers(&marker);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    assert!(temp.path().join("fresh/run/.pipec-workdir").is_file());
+}
+
+#[test]
+fn sigkill_of_pipec_still_ends_the_namespace_sandbox() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("linger", temp.path());
+    let marker = unique_marker();
+    // SIGKILL cannot be handled: the keeper notices that its pipe from `pipec` closed and
+    // ends, and the kernel kills everything in its PID namespace.
+    let output = interrupt_linger(temp.path(), &marker, "namespace", "KILL");
+    assert_eq!(output.status.code(), None, "pipec was not killed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let in_sandbox = || {
+        processes_with_argument(&marker)
+            .into_iter()
+            .filter(|line| {
+                let pid = line.split(':').next().unwrap_or_default();
+                std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|status| {
+                    status.lines().any(|line| {
+                        line.starts_with("NSpid:") && line.split_whitespace().count() > 2
+                    })
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    while !in_sandbox().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let left = in_sandbox();
+    // The build's daemon ran outside any sandbox: only an orderly end stops it.
+    kill_leftovers(&marker);
+    assert!(left.is_empty(), "left running in the sandbox: {left:?}");
+}

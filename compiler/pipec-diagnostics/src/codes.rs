@@ -184,6 +184,9 @@ codes! {
     RUN_RUNTIME_MISMATCH = "P7008" "runtime-not-installed" Warning;
     RUN_SANDBOX_FALLBACK = "P7009" "sandbox-fallback" Warning;
     RUN_INSTALL_FAILED = "P7010" "install-failed" Error;
+    RUN_WORKDIR_OVERLAPS_SOURCE = "P7011" "workdir-overlaps-source" Error;
+    RUN_WORKDIR_NOT_PIPECS = "P7012" "workdir-not-pipecs" Error;
+    RUN_INTERRUPTED = "P7013" "run-interrupted" Error;
     INTERNAL_ERROR = "P9000" "internal-error" Bug;
     IO_ERROR = "P9001" "io-error" Error;
 }

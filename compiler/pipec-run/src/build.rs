@@ -286,6 +286,8 @@ struct PhaseFailure {
     exit_code: i32,
     command: String,
     timed_out: bool,
+    /// The run was cancelled during this command.
+    interrupted: bool,
 }
 
 impl PhaseRunner<'_> {
@@ -328,7 +330,7 @@ impl PhaseRunner<'_> {
             };
             let failure = self.run_commands(&mut session, &phase.commands, &log);
             let finally_failure = match &failure {
-                Some(failure) if failure.timed_out => None,
+                Some(failure) if failure.timed_out || failure.interrupted => None,
                 _ => self.run_commands(&mut session, &phase.finally, &log),
             };
             let failure = failure.or(finally_failure);
@@ -346,6 +348,19 @@ impl PhaseRunner<'_> {
                     let detail =
                         (!runtime_warnings.is_empty()).then(|| runtime_warnings.join("; "));
                     context.finish(step, status, StepOutcome { detail, ..outcome });
+                }
+                Some(failure) if failure.interrupted => {
+                    succeeding = false;
+                    let detail = format!("`{}` (interrupted)", one_line(&failure.command));
+                    context.finish(
+                        step,
+                        Status::Failed,
+                        StepOutcome {
+                            detail: Some(detail),
+                            ..outcome
+                        },
+                    );
+                    finalizing = true;
                 }
                 Some(failure) => {
                     succeeding = false;
@@ -421,6 +436,7 @@ impl PhaseRunner<'_> {
                     exit_code: 1,
                     command: command.clone(),
                     timed_out: false,
+                    interrupted: false,
                 });
             }
             match session.run(command, log, self.deadline) {
@@ -430,6 +446,7 @@ impl PhaseRunner<'_> {
                         exit_code: if code == 0 { 1 } else { code },
                         command: command.clone(),
                         timed_out: false,
+                        interrupted: false,
                     });
                 }
                 CommandResult::TimedOut => {
@@ -437,6 +454,15 @@ impl PhaseRunner<'_> {
                         exit_code: 124,
                         command: command.clone(),
                         timed_out: true,
+                        interrupted: false,
+                    })
+                }
+                CommandResult::Interrupted => {
+                    return Some(PhaseFailure {
+                        exit_code: 1,
+                        command: command.clone(),
+                        timed_out: false,
+                        interrupted: true,
                     })
                 }
             }

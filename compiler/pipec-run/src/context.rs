@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::{LineIndex, Span};
 
+use crate::process;
 use crate::report::{RunEvents, RunReport, Stage, Status, StepId, StepRecord};
 use crate::sandbox::Instance;
 use crate::source::{self, PreparedSource};
@@ -144,6 +145,16 @@ impl<'r, 'e> Context<'r, 'e> {
         let stage = self.start(Stage::Source, "", "");
         let step = self.start(Stage::Source, "", "DOWNLOAD_SOURCE");
         let workdir = self.workdir().to_path_buf();
+        if let Err(diagnostic) = crate::workdir::claim_workdir(&workdir, &self.request.source) {
+            self.finish(
+                step,
+                Status::Failed,
+                StepOutcome::detail("the work directory cannot be used"),
+            );
+            self.finish(stage, Status::Failed, StepOutcome::default());
+            self.error(diagnostic);
+            return None;
+        }
         if let Err(error) = reset_workdir(&workdir) {
             self.finish(
                 step,
@@ -176,12 +187,15 @@ impl<'r, 'e> Context<'r, 'e> {
         }
     }
 
-    /// Stops what hooks left running (unless `keep_running`) and closes the sandboxes.
+    /// Stops what hooks left running (unless `keep_running`) and closes the sandboxes; then
+    /// stops whatever else the run started that is still running (daemons of builds, and of
+    /// hooks in rewrite mode, found as descendants of this process, a child subreaper).
     pub(crate) fn cleanup(&mut self) {
+        let keep_running = self.request.keep_running && process::cancelled().is_none();
         let instances = std::mem::take(&mut self.instances);
         for (name, mut instance) in instances {
             let stage = self.start(Stage::Cleanup, &name, "");
-            if self.request.keep_running {
+            if keep_running {
                 let left = instance.running_processes();
                 let step = self.start(Stage::Cleanup, &name, "keep running");
                 let detail = format!("{} process(es) left running", left.len());
@@ -193,9 +207,45 @@ impl<'r, 'e> Context<'r, 'e> {
                 let detail = format!("stopped {} process(es)", stopped.len());
                 self.finish(step, Status::Succeeded, StepOutcome::detail(&detail));
             }
-            instance.close();
+            instance.close(keep_running);
             self.finish(stage, Status::Succeeded, StepOutcome::default());
         }
+        if keep_running {
+            return;
+        }
+        let mut stopped: Vec<u32> = Vec::new();
+        for _ in 0..5 {
+            let left = process::run_descendants();
+            if left.is_empty() {
+                break;
+            }
+            process::stop_processes(&left);
+            stopped.extend(left);
+            stopped.sort_unstable();
+            stopped.dedup();
+        }
+        if !stopped.is_empty() {
+            let stage = self.start(Stage::Cleanup, "run", "");
+            let step = self.start(Stage::Cleanup, "run", "stop processes");
+            let detail = format!(
+                "stopped {} process(es) left by builds or hooks outside the sandbox",
+                stopped.len()
+            );
+            self.finish(step, Status::Succeeded, StepOutcome::detail(&detail));
+            self.finish(stage, Status::Succeeded, StepOutcome::default());
+        }
+    }
+
+    /// Records that `signal` interrupted the run: a P7013 error, and exit code 128 + signal.
+    pub(crate) fn interrupted(&mut self, signal: i32) {
+        let name = crate::report::signal_name(signal);
+        self.error(
+            Diagnostic::error(Code::RUN_INTERRUPTED, format!("the run was interrupted by {name}"))
+                .note("The step in progress was stopped, later steps were skipped, and every process the run started was stopped.")
+                .help("Run it again; nothing is left running."),
+        );
+        self.report.exit_code = 128 + signal;
+        self.report.interrupted = Some(signal);
     }
 
     /// The final report.

@@ -15,6 +15,7 @@ use crate::appspec::{self, AppSpec};
 use crate::context::{next_counter, uuid_from, Context, StepOutcome};
 use crate::install::{self, join};
 use crate::manifest::{DeployEntry, Manifest};
+use crate::process;
 use crate::report::{Stage, Status};
 use crate::sandbox::{Instance, ScriptOutcome};
 use crate::source::copy_tree;
@@ -284,7 +285,10 @@ impl Deployment {
             "ApplicationStart",
             "ValidateService",
         ] {
-            let succeeded = if event == "Install" {
+            let succeeded = if process::cancelled().is_some() {
+                context.skip(Stage::Deploy, &name, event, "(interrupted)");
+                false
+            } else if event == "Install" {
                 self.install(context, &spec, &archive)
             } else {
                 self.run_event(context, manifest, &spec, &archive, event, "")
@@ -411,6 +415,10 @@ impl Deployment {
                     Some(Diagnostic::error(Code::RUN_HOOK_TIMED_OUT, format!("hook `{hook_name}` ran longer than its timeout of {}s in {event} of deploy `{name}`", script.timeout_seconds))
                         .note("Its process group was stopped (SIGTERM, then SIGKILL).")),
                 ),
+                ScriptOutcome::Interrupted => {
+                    detail.push_str(" (interrupted)");
+                    (Status::Failed, None, None)
+                }
                 ScriptOutcome::NotStarted => (
                     Status::Failed,
                     Some(1),
@@ -429,6 +437,9 @@ impl Deployment {
                     ..record
                 },
             );
+            if outcome == ScriptOutcome::Interrupted {
+                return false;
+            }
             if let Some(diagnostic) = diagnostic {
                 let diagnostic = diagnostic.note(format!(
                     "Its output is in `{}`.",

@@ -1,7 +1,8 @@
 //! The Install event: removes what the previous deployment to the group installed (its cleanup
 //! list), copies the appspec `files` from the revision archive to their destinations on the
 //! instance, applies `permissions`, and writes the new cleanup list. Works on instance paths,
-//! resolved through [`Instance::host_path`].
+//! resolved through [`Instance::host_path`] (links followed inside the sandbox root only) and
+//! [`Instance::host_path_nofollow`] (for what is removed or replaced: a link is replaced itself).
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
@@ -71,10 +72,10 @@ pub(crate) fn install(
         }
     }
     if spec.file_exists == FileExists::Disallow {
-        if let Some((_, existing)) = files
-            .iter()
-            .find(|(_, destination)| instance.host_path(destination).exists())
-        {
+        if let Some((_, existing)) = files.iter().find(|(_, destination)| {
+            let host = instance.host_path_nofollow(destination);
+            host.exists() || host.is_symlink()
+        }) {
             return Err(format!("the file `{existing}` already exists on the instance and was not installed by the previous deployment (file_exists_behavior: DISALLOW)"));
         }
     }
@@ -83,7 +84,8 @@ pub(crate) fn install(
         create_directories(instance, directory, &mut installed)?;
     }
     for (source, destination) in &files {
-        let host_destination = instance.host_path(destination);
+        // The destination itself may be a link a hook made: it is replaced, never followed.
+        let host_destination = instance.host_path_nofollow(destination);
         if host_destination.exists() || host_destination.is_symlink() {
             if spec.file_exists == FileExists::Retain {
                 summary.retained += 1;
@@ -122,14 +124,14 @@ fn remove_previous(instance: &Instance, cleanup_file: &str) -> usize {
         .filter(|line| line.starts_with('/'))
         .collect();
     for entry in &entries {
-        let path = instance.host_path(entry);
+        let path = instance.host_path_nofollow(entry);
         if path.is_file() || path.is_symlink() {
             removed += usize::from(std::fs::remove_file(&path).is_ok());
         }
     }
     for entry in entries.iter().rev() {
-        let path = instance.host_path(entry);
-        if path.is_dir() {
+        let path = instance.host_path_nofollow(entry);
+        if path.is_dir() && !path.is_symlink() {
             removed += usize::from(std::fs::remove_dir(&path).is_ok());
         }
     }

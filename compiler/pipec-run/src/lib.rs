@@ -28,6 +28,7 @@ mod sandbox;
 mod session;
 pub mod shell;
 mod source;
+mod workdir;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,11 +40,13 @@ pub use manifest::{
     ActionEntry, BuildEntry, DeployEntry, EnvironmentEntry, HookEntry, Manifest, PipelineEntry,
     StageEntry,
 };
+pub use process::cancel;
 pub use report::{
     format_duration, render_step, NoEvents, RunEvents, RunReport, Stage, Status, StepId, StepRecord,
 };
 pub use sandbox::SandboxMode;
 pub use source::SourceSpec;
+pub use workdir::{claim_workdir, MARKER};
 
 use context::Context;
 
@@ -97,6 +100,12 @@ impl RunRequest<'_> {
 ///
 /// Never panics on user input: problems come back as diagnostics in the report, and the report's
 /// `exit_code` is that of the first failure.
+///
+/// The calling process becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`) and stays one, so
+/// that daemons which builds and hooks detach remain its descendants and the cleanup finds them;
+/// build sessions and hook scripts carry `PIPEC_RUN_ID` to tell this run's processes from those
+/// of other runs in the same process. [`cancel`] (from a signal handler thread) stops the run
+/// in order.
 pub fn run_local(request: &RunRequest<'_>, events: &mut dyn RunEvents) -> RunReport {
     let started = Instant::now();
     // Build sessions and hook scripts run in other working directories, and the paths handed
@@ -105,9 +114,16 @@ pub fn run_local(request: &RunRequest<'_>, events: &mut dyn RunEvents) -> RunRep
     absolute.workdir = absolute_path(&request.workdir);
     absolute.output_dir = absolute_path(&request.output_dir);
     let request = &absolute;
+    // Daemons that hooks and builds detach (`setsid`, double forks) stay descendants of this
+    // process, so the cleanup finds them even outside a PID namespace.
+    process::become_subreaper();
+    process::start_run();
     let mut context = Context::new(request, events);
     run_stages(&mut context);
     context.cleanup();
+    if let Some(signal) = process::cancelled() {
+        context.interrupted(signal);
+    }
     context.into_report(started.elapsed())
 }
 
@@ -205,6 +221,7 @@ fn run_stages(context: &mut Context<'_, '_>) {
         std::collections::BTreeMap::new();
     let mut failed = false;
     for action in actions {
+        failed |= process::cancelled().is_some();
         match action {
             Action::Build(name) => {
                 if failed {

@@ -130,6 +130,8 @@ pub struct RunReport {
     pub duration: Duration,
     /// Processes left running on purpose (`keep_running`).
     pub left_running: Vec<u32>,
+    /// The signal that interrupted the run (SIGINT 2, SIGTERM 15), if one did.
+    pub interrupted: Option<i32>,
 }
 
 impl RunReport {
@@ -184,10 +186,10 @@ impl RunReport {
                 let _ = writeln!(text, "  help: {help}");
             }
         }
-        let verdict = if self.succeeded() {
-            "succeeded"
-        } else {
-            "FAILED"
+        let verdict = match self.interrupted {
+            Some(signal) => format!("INTERRUPTED by {}", signal_name(signal)),
+            None if self.succeeded() => "succeeded".to_owned(),
+            None => "FAILED".to_owned(),
         };
         let counts = |wanted: fn(Status) -> bool| {
             self.steps
@@ -205,6 +207,17 @@ impl RunReport {
             format_duration(self.duration),
         );
         text
+    }
+}
+
+/// `SIGINT` for 2, `SIGTERM` for 15, `SIGHUP` for 1, `signal N` otherwise.
+#[must_use]
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        1 => "SIGHUP".to_owned(),
+        2 => "SIGINT".to_owned(),
+        15 => "SIGTERM".to_owned(),
+        other => format!("signal {other}"),
     }
 }
 

@@ -1,20 +1,32 @@
 //! The sandbox that stands for an EC2 instance: `WORKDIR/instances/<deploy>/root` holds every
 //! file the deployments wrote, and persists between runs.
 //!
-//! **Namespace mode** (preferred): a keeper process is started with `unshare --mount` (adding
-//! `--map-root-user` when not root). It mounts an overlay file system whose lower layer is the
-//! host's `/` (read-only in effect) and whose upper layer is `root/`, binds `/proc`, `/dev`
-//! and `/sys` into it, and `chroot`s into it. Hooks enter that namespace and root with
-//! `nsenter`, so they see the real paths (`/var/www/app`, `/etc/...`) while every write lands
-//! in `root/`. This process installs files through `/proc/<keeper>/root/...`, the keeper's view.
-//! The keeper waits on a pipe from this process, so it ends when the run does.
+//! **Namespace mode** (preferred): a keeper process is started with `unshare --mount --pid
+//! --fork` (adding `--map-root-user` when not root), so it is PID 1 of a new PID namespace. It
+//! mounts an overlay file system whose lower layer is the host's `/` (read-only in effect) and
+//! whose upper layer is `root/`, mounts a fresh `/proc` (only the namespace's processes) and a
+//! private tmpfs on `/dev/shm`, binds `/dev` and `/sys`, and `chroot`s into it. Hooks enter
+//! that PID namespace, mount namespace and root with `nsenter`, so they see the real paths
+//! (`/var/www/app`, `/etc/...`) while every write lands in `root/`, and they see no process
+//! outside the sandbox (`$PPID` is 0). Killing the keeper kills every process in the namespace:
+//! that is how a run ends it. The keeper waits on a pipe from this process, so it also ends when
+//! this process dies; with `--keep-running` it is told to stay while processes remain, and the
+//! next run adopts it (its `ApplicationStop` then sees the servers it must stop).
+//!
+//! This process reaches the instance's files through `/proc/<keeper>/root`, resolving every
+//! path component by component with symbolic links interpreted inside the sandbox root, as a
+//! chroot would ([`resolve_in_root`]): a link a hook made (`/srv/app -> /etc`) never leads to
+//! the host.
 //!
 //! **Rewrite mode** (fallback): no namespace; instance paths are rewritten under `root/`
-//! (`/var/www` → `root/var/www`) for everything this crate does, and hooks run on the host with
-//! `PIPEC_INSTANCE_ROOT` set to `root/` and that as working directory.
+//! (`/var/www` → `root/var/www`, links resolved inside `root/` the same way) for everything
+//! this crate does, and hooks run on the host with `PIPEC_INSTANCE_ROOT` set to `root/` and
+//! that as working directory. Their processes are found through their process groups and, as
+//! this process is a child subreaper, as its descendants.
 
+use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -28,7 +40,7 @@ pub enum SandboxMode {
     /// A mount namespace when the machine allows it, otherwise path rewriting.
     #[default]
     Auto,
-    /// A mount namespace with an overlay root; fail when unavailable.
+    /// Mount and PID namespaces with an overlay root; fail when unavailable.
     Namespace,
     /// Path rewriting only; hooks run on the host.
     Rewrite,
@@ -41,22 +53,31 @@ pub(crate) enum ScriptOutcome {
     Exited(i32),
     /// It ran past its timeout; its process group was stopped.
     TimedOut,
+    /// The run was cancelled while it ran; its process group was stopped.
+    Interrupted,
     /// It could not be started (missing file, no interpreter).
     NotStarted,
 }
 
+/// The file in the instance directory that names a keeper left running (`--keep-running`).
+const KEEPER_FILE: &str = "keeper.pid";
+
 struct Keeper {
-    child: Child,
+    /// The `unshare` process; `None` for a keeper adopted from an earlier run.
+    child: Option<Child>,
     /// Whether the namespace belongs to a new user namespace (`--map-root-user`).
     user_namespace: bool,
-    /// Dropping it ends the keeper.
+    /// Dropping it (end of file) ends the keeper, unless it was told to stay.
     stdin: Option<ChildStdin>,
+    /// The keeper's process id on the host; PID 1 inside.
     pid: u32,
-    namespace: String,
+    /// Its PID namespace (`pid:[…]`).
+    pid_namespace: String,
 }
 
 /// One instance sandbox.
 pub(crate) struct Instance {
+    dir: PathBuf,
     root: PathBuf,
     keeper: Option<Keeper>,
     groups: Vec<u32>,
@@ -72,7 +93,9 @@ impl Instance {
         let root = dir.join("root");
         std::fs::create_dir_all(&root)?;
         let root = std::fs::canonicalize(&root)?;
+        let dir = std::fs::canonicalize(dir)?;
         let mut instance = Instance {
+            dir,
             root,
             keeper: None,
             groups: Vec::new(),
@@ -80,7 +103,11 @@ impl Instance {
         if mode == SandboxMode::Rewrite {
             return Ok((instance, None));
         }
-        match start_keeper(dir, &instance.root) {
+        if let Some(keeper) = adopt_keeper(&instance.dir) {
+            instance.keeper = Some(keeper);
+            return Ok((instance, None));
+        }
+        match start_keeper(&instance.dir, &instance.root) {
             Ok(keeper) => {
                 instance.keeper = Some(keeper);
                 Ok((instance, None))
@@ -95,16 +122,24 @@ impl Instance {
         self.keeper.is_some()
     }
 
-    /// Where the instance path `path` (absolute) is, seen from this process.
-    pub(crate) fn host_path(&self, path: &str) -> PathBuf {
-        let relative = path.trim_start_matches('/');
+    /// The instance's `/`, seen from this process.
+    fn view_root(&self) -> PathBuf {
         match &self.keeper {
-            Some(keeper) => Path::new("/proc")
-                .join(keeper.pid.to_string())
-                .join("root")
-                .join(relative),
-            None => self.root.join(relative),
+            Some(keeper) => Path::new("/proc").join(keeper.pid.to_string()).join("root"),
+            None => self.root.clone(),
         }
+    }
+
+    /// Where the instance path `path` (absolute) is, seen from this process: resolved inside
+    /// the instance, symbolic links included (see [`resolve_in_root`]).
+    pub(crate) fn host_path(&self, path: &str) -> PathBuf {
+        resolve_in_root(&self.view_root(), path, true)
+    }
+
+    /// Like [`Instance::host_path`], but a link in the last component is not followed: the
+    /// result names the link itself (to remove or replace it).
+    pub(crate) fn host_path_nofollow(&self, path: &str) -> PathBuf {
+        resolve_in_root(&self.view_root(), path, false)
     }
 
     /// Runs the script at instance path `script` with `env` added to this process's
@@ -116,6 +151,9 @@ impl Instance {
         timeout: Duration,
         log: &Path,
     ) -> ScriptOutcome {
+        if process::cancelled().is_some() {
+            return ScriptOutcome::Interrupted;
+        }
         let host_script = self.host_path(script);
         if !host_script.is_file() {
             return ScriptOutcome::NotStarted;
@@ -143,6 +181,7 @@ impl Instance {
         };
         command
             .envs(env.iter().map(|(name, value)| (name, value)))
+            .env(process::RUN_ID_VARIABLE, process::run_id())
             .stdin(Stdio::null())
             .stdout(Stdio::from(log_file))
             .stderr(Stdio::from(log_copy))
@@ -153,9 +192,33 @@ impl Instance {
         let outcome = match process::wait_until(&mut child, Instant::now() + timeout) {
             Some(status) => ScriptOutcome::Exited(process::exit_code(status)),
             None => {
-                process::stop_group(child.id());
+                if self.keeper.is_some() {
+                    // `nsenter` must outlive the script to reap it: a script left unreaped
+                    // would keep the namespace's init from ever finishing its exit.
+                    let (group, nsenter) = (child.id(), child.id());
+                    for _ in 0..5 {
+                        let members = process::processes_where(|info| {
+                            info.group == group && info.pid != nsenter
+                        });
+                        if members.is_empty() {
+                            break;
+                        }
+                        process::stop_processes(&members);
+                    }
+                    let deadline = Instant::now() + process::GRACE;
+                    while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    let _ = child.kill();
+                } else {
+                    process::stop_group(child.id());
+                }
                 let _ = child.wait();
-                ScriptOutcome::TimedOut
+                if process::cancelled().is_some() {
+                    ScriptOutcome::Interrupted
+                } else {
+                    ScriptOutcome::TimedOut
+                }
             }
         };
         // A group id is only kept while the group has members, so a number reused later by an
@@ -168,70 +231,165 @@ impl Instance {
         outcome
     }
 
-    /// Processes started by hooks that are still running: in namespace mode every process inside
-    /// the instance's mount namespace (daemons that called `setsid` included), otherwise the
-    /// members of the hooks' process groups.
+    /// Processes started by hooks that are still running: in namespace mode every process in
+    /// the instance's PID namespace (daemons that called `setsid` or `unshare` included) and
+    /// their descendants, otherwise the members of the hooks' process groups and their
+    /// descendants.
     pub(crate) fn running_processes(&self) -> Vec<u32> {
-        // `unshare` itself moves into the namespace before forking the keeper: both are ours.
-        let own: Vec<u32> = self
-            .keeper
-            .as_ref()
-            .map(|keeper| vec![keeper.pid, keeper.child.id()])
-            .unwrap_or_default();
-        let namespace = self.keeper.as_ref().map(|keeper| keeper.namespace.clone());
-        process::processes_where(|info| {
-            !own.contains(&info.pid)
-                && match &namespace {
-                    Some(namespace) => {
-                        process::mount_namespace(info.pid).as_ref() == Some(namespace)
-                    }
-                    None => self.groups.contains(&info.group),
-                }
-        })
-    }
-
-    /// Stops every process left by hooks (TERM, then KILL); returns their ids.
-    pub(crate) fn stop_processes(&mut self) -> Vec<u32> {
-        let running = self.running_processes();
-        process::stop_processes(&running);
-        running
-    }
-
-    /// Ends the keeper. Processes still inside the namespace (kept running) keep it alive.
-    pub(crate) fn close(mut self) {
-        if let Some(mut keeper) = self.keeper.take() {
-            keeper.stdin = None;
-            if process::wait_until(&mut keeper.child, Instant::now() + Duration::from_secs(3))
-                .is_none()
-            {
-                let _ = keeper.child.kill();
-                let _ = keeper.child.wait();
+        match &self.keeper {
+            Some(keeper) => {
+                let inside: Vec<u32> = process::all_processes()
+                    .iter()
+                    .filter(|info| {
+                        info.pid != keeper.pid
+                            && !(info.parent == keeper.pid && is_keeper_pause(info.pid))
+                            && process::pid_namespace(info.pid).as_deref()
+                                == Some(keeper.pid_namespace.as_str())
+                    })
+                    .map(|info| info.pid)
+                    .collect();
+                process::with_descendants(&inside, &[keeper.pid])
+            }
+            None => {
+                let members = process::processes_where(|info| self.groups.contains(&info.group));
+                process::with_descendants(&members, &[])
             }
         }
+    }
+
+    /// Stops every process left by hooks (TERM, a grace period, then KILL, repeated for what
+    /// they started meanwhile); returns their ids.
+    pub(crate) fn stop_processes(&mut self) -> Vec<u32> {
+        let mut stopped: Vec<u32> = Vec::new();
+        for _ in 0..5 {
+            let running = self.running_processes();
+            if running.is_empty() {
+                break;
+            }
+            process::stop_processes(&running);
+            stopped.extend(running);
+        }
+        stopped.sort_unstable();
+        stopped.dedup();
+        stopped
+    }
+
+    /// Ends the sandbox. In namespace mode the keeper is killed, and with it every process
+    /// left in its PID namespace; with `keep_running` it is told to stay while processes
+    /// remain, and recorded so that the next run adopts it.
+    pub(crate) fn close(mut self, keep_running: bool) {
+        let Some(mut keeper) = self.keeper.take() else {
+            return;
+        };
+        let record = self.dir.join(KEEPER_FILE);
+        if keep_running {
+            if let Some(stdin) = keeper.stdin.as_mut() {
+                let _ = stdin.write_all(b"keep\n").and_then(|()| stdin.flush());
+            }
+            keeper.stdin = None;
+            let _ = std::fs::write(
+                &record,
+                format!("{} {}\n", keeper.pid, u8::from(keeper.user_namespace)),
+            );
+            // The `unshare` process stays this process's child until this process exits.
+            keeper.child = None;
+            return;
+        }
+        let _ = std::fs::remove_file(&record);
+        end_keeper(&mut keeper);
     }
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
         if let Some(keeper) = self.keeper.as_mut() {
-            keeper.stdin = None;
-            let _ = keeper.child.kill();
-            let _ = keeper.child.wait();
+            end_keeper(keeper);
         }
     }
 }
 
+/// Kills the keeper (PID 1 of its namespace, so the kernel kills everything inside) and waits
+/// for `unshare`.
+fn end_keeper(keeper: &mut Keeper) {
+    keeper.stdin = None;
+    process::signal("KILL", &[i64::from(keeper.pid)]);
+    if let Some(child) = keeper.child.as_mut() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let deadline = Instant::now() + process::GRACE;
+    while process::is_alive(keeper.pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 impl Keeper {
-    /// `nsenter` into the keeper's mount namespace and root (and user namespace, if any).
+    /// `nsenter` into the keeper's PID namespace, mount namespace and root (and user
+    /// namespace, if any). `nsenter` forks: the command runs inside, as its child.
     fn enter(&self) -> Command {
         let mut command = Command::new("nsenter");
         command.arg("-t").arg(self.pid.to_string());
         if self.user_namespace {
             command.args(["-U", "--preserve-credentials"]);
         }
-        command.args(["-m", "-r"]);
+        command.args(["-m", "-p", "-r"]);
         command
     }
+}
+
+/// `path` (an instance path) under `root`, resolved component by component: `..` never climbs
+/// above `root`, and symbolic links are read and followed inside `root` (an absolute target
+/// starts again at `root`), as the kernel does under `chroot`. The result has no link after
+/// `root` (the last component excepted when `follow_last` is false). A chain of more than 40
+/// links resolves to a path inside `root` that does not exist.
+pub(crate) fn resolve_in_root(root: &Path, path: &str, follow_last: bool) -> PathBuf {
+    let mut resolved: Vec<OsString> = Vec::new();
+    let mut pending: std::collections::VecDeque<OsString> = split(path.as_ref()).into();
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        if part == ".." {
+            resolved.pop();
+            continue;
+        }
+        let candidate = resolved
+            .iter()
+            .fold(root.to_path_buf(), |path, part| path.join(part))
+            .join(&part);
+        let follow = follow_last || !pending.is_empty();
+        if follow
+            && std::fs::symlink_metadata(&candidate).is_ok_and(|meta| meta.file_type().is_symlink())
+        {
+            links += 1;
+            let Ok(target) = std::fs::read_link(&candidate) else {
+                return root.join(".pipec-unreadable-link");
+            };
+            if links > 40 {
+                return root.join(".pipec-too-many-links");
+            }
+            if target.is_absolute() {
+                resolved.clear();
+            }
+            for (index, target_part) in split(&target).into_iter().enumerate() {
+                pending.insert(index, target_part);
+            }
+            continue;
+        }
+        resolved.push(part);
+    }
+    resolved
+        .iter()
+        .fold(root.to_path_buf(), |path, part| path.join(part))
+}
+
+/// The normal components of `path` and its `..`s, in order (`.` and empty ones dropped).
+fn split(path: &Path) -> Vec<OsString> {
+    path.components()
+        .filter_map(|component| match component {
+            std::path::Component::Normal(part) => Some(part.to_os_string()),
+            std::path::Component::ParentDir => Some(OsString::from("..")),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Sets the execute bits, as the agent does for a script that lacks them.
@@ -245,13 +403,45 @@ fn make_executable(path: &Path) {
     }
 }
 
-/// The keeper's setup script. Paths arrive as positional parameters, never as shell text.
+/// The keeper's setup script, run by `unshare` as PID 1 of the new namespaces. Paths arrive as
+/// positional parameters, never as shell text. It prints its process id on the host (read from
+/// the host's `/proc` before the new one is mounted) and then, from inside the chroot, `ready`.
 const KEEPER_SCRIPT: &str = r#"set -e
-mount -t overlay overlay -o "lowerdir=/,upperdir=$1,workdir=$2" "$3"
-for d in proc dev sys; do mount --rbind "/$d" "$3/$d"; done
-echo "$$"
-exec chroot "$3" /bin/sh -c 'echo ready; read -r line || true'
+read -r keeper_pid _ < /proc/self/stat
+# `volatile`: no sync of the whole upper file system when the namespace ends (that can take
+# seconds on a busy disk); the instance's files only need to survive runs, not a host crash.
+# It leaves work/incompat/volatile behind, which refuses the next mount: no mount uses this
+# work directory now (a live keeper would have been adopted), so it is removed first.
+rm -rf "$2/work/incompat"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$1,workdir=$2,volatile" "$3" 2>/dev/null ||
+  mount -t overlay overlay -o "lowerdir=/,upperdir=$1,workdir=$2" "$3"
+mount -t proc -o nosuid,nodev,noexec proc "$3/proc"
+mount --rbind /dev "$3/dev"
+if [ -d "$3/dev/shm" ]; then mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$3/dev/shm"; fi
+mount --rbind /sys "$3/sys"
+echo "$keeper_pid"
+exec chroot "$3" /bin/sh -c "$4"
 "#;
+
+/// What the keeper runs inside the chroot: it waits for a line from this process. End of file
+/// (this process ended or closed the pipe) ends it, and with it the namespace; `keep` makes it
+/// stay while other processes remain in the namespace.
+const KEEPER_LOOP: &str = r#"echo ready
+if read -r line && [ "$line" = keep ]; then
+  while :; do
+    n=0
+    for entry in /proc/[0-9]*; do n=$((n + 1)); done
+    [ "$n" -gt 1 ] || exit 0
+    sleep 1.999
+  done
+fi
+"#;
+
+/// True for the `sleep` of a lingering keeper's loop ([`KEEPER_LOOP`]).
+fn is_keeper_pause(pid: u32) -> bool {
+    std::fs::read(Path::new("/proc").join(pid.to_string()).join("cmdline"))
+        .is_ok_and(|cmdline| cmdline == b"sleep\x001.999\x00")
+}
 
 fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
     let overlay = dir.join(".overlay");
@@ -272,7 +462,7 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
         }
     }
     let mut command = Command::new("unshare");
-    command.args(["--mount", "--propagation", "private", "--fork"]);
+    command.args(["--mount", "--pid", "--propagation", "private", "--fork"]);
     let user_namespace = !is_root();
     if user_namespace {
         command.arg("--map-root-user");
@@ -281,11 +471,15 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
         .args(["--", "sh", "-c", KEEPER_SCRIPT, "pipec-keeper"])
         .arg(root)
         .arg(&work)
-        .arg(&merged);
+        .arg(&merged)
+        .arg(KEEPER_LOOP);
+    // Its own process group: a Ctrl-C on the terminal reaches this process, which then ends
+    // the run in order, and not the keeper behind its back.
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .process_group(0);
     let mut child = command
         .spawn()
         .map_err(|error| format!("cannot run `unshare`: {error}"))?;
@@ -311,20 +505,58 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
         }
         let _ = child.wait();
         return Err(format!(
-            "the mount namespace could not be set up: {}",
+            "the mount and PID namespaces could not be set up: {}",
             reason.trim()
         ));
     };
-    let namespace = process::mount_namespace(pid).ok_or("the keeper process vanished")?;
-    if process::mount_namespace(std::process::id()).as_ref() == Some(&namespace) {
-        return Err("the keeper did not get its own mount namespace".to_owned());
-    }
-    Ok(Keeper {
-        child,
+    let mut keeper = Keeper {
+        child: Some(child),
         user_namespace,
         stdin,
         pid,
-        namespace,
+        pid_namespace: String::new(),
+    };
+    let namespaces = (
+        process::pid_namespace(pid),
+        process::mount_namespace(pid),
+        process::pid_namespace(std::process::id()),
+        process::mount_namespace(std::process::id()),
+    );
+    match namespaces {
+        (Some(pid_ns), Some(mount_ns), Some(own_pid_ns), Some(own_mount_ns))
+            if pid_ns != own_pid_ns && mount_ns != own_mount_ns =>
+        {
+            keeper.pid_namespace = pid_ns;
+            Ok(keeper)
+        }
+        _ => {
+            end_keeper(&mut keeper);
+            Err("the keeper did not get its own mount and PID namespaces".to_owned())
+        }
+    }
+}
+
+/// The keeper an earlier run left running (`--keep-running`), when it still stands for this
+/// instance: alive, in its own PID namespace, with this instance's overlay as its root.
+fn adopt_keeper(dir: &Path) -> Option<Keeper> {
+    let record = dir.join(KEEPER_FILE);
+    let text = std::fs::read_to_string(&record).ok()?;
+    let _ = std::fs::remove_file(&record);
+    let mut fields = text.split_whitespace();
+    let pid: u32 = fields.next()?.parse().ok()?;
+    let user_namespace = fields.next() == Some("1");
+    let merged = std::fs::canonicalize(dir.join(".overlay/merged")).ok()?;
+    let root = std::fs::read_link(Path::new("/proc").join(pid.to_string()).join("root")).ok()?;
+    let pid_namespace = process::pid_namespace(pid)?;
+    let adoptable = root == merged
+        && process::is_alive(pid)
+        && Some(&pid_namespace) != process::pid_namespace(std::process::id()).as_ref();
+    adoptable.then_some(Keeper {
+        child: None,
+        user_namespace,
+        stdin: None,
+        pid,
+        pid_namespace,
     })
 }
 
@@ -342,8 +574,8 @@ fn is_root() -> bool {
 
 impl Instance {
     /// Runs `chown OWNER[:GROUP] PATH` for the instance path `path`: inside the instance in
-    /// namespace mode (so user names resolve against the instance's `/etc/passwd`), on the
-    /// rewritten path otherwise.
+    /// namespace mode (so user names resolve against the instance's `/etc/passwd`, and links
+    /// against its root), on the path resolved under the sandbox root otherwise.
     pub(crate) fn chown(&self, owner_group: &str, path: &str) -> Result<(), String> {
         let mut command = match &self.keeper {
             Some(keeper) => {
@@ -366,5 +598,41 @@ impl Instance {
         } else {
             Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_in_root;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_resolve_inside_the_root() -> std::io::Result<()> {
+        let temp = tempfile::tempdir()?;
+        let root = temp.path().join("root");
+        std::fs::create_dir_all(root.join("etc"))?;
+        std::fs::create_dir_all(root.join("srv"))?;
+        symlink("/etc", root.join("srv/abs"))?;
+        symlink("../../../../etc", root.join("srv/rel"))?;
+        symlink("loop", root.join("srv/loop"))?;
+        symlink(temp.path(), root.join("srv/host"))?;
+        assert_eq!(
+            resolve_in_root(&root, "/srv/abs/x", true),
+            root.join("etc/x")
+        );
+        assert_eq!(
+            resolve_in_root(&root, "/srv/rel/x", true),
+            root.join("etc/x")
+        );
+        assert_eq!(resolve_in_root(&root, "/srv/abs", true), root.join("etc"));
+        assert_eq!(
+            resolve_in_root(&root, "/srv/abs", false),
+            root.join("srv/abs")
+        );
+        assert_eq!(resolve_in_root(&root, "/../../x", true), root.join("x"));
+        assert!(resolve_in_root(&root, "/srv/loop/x", true).starts_with(&root));
+        let host = resolve_in_root(&root, "/srv/host/root", true);
+        assert!(host.starts_with(&root), "{}", host.display());
+        Ok(())
     }
 }

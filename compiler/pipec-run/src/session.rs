@@ -28,6 +28,8 @@ pub(crate) enum CommandResult {
     ShellEnded(i32),
     /// The build's deadline passed; the session was killed.
     TimedOut,
+    /// The run was cancelled; the session was killed.
+    Interrupted,
 }
 
 /// A running bash session.
@@ -70,6 +72,7 @@ impl Session {
             .current_dir(cwd)
             .env_clear()
             .envs(env.iter().map(|(name, value)| (name, value)))
+            .env(process::RUN_ID_VARIABLE, process::run_id())
             .stdin(Stdio::piped())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
@@ -152,6 +155,10 @@ impl Session {
                 Ok(code) => return CommandResult::Exited(code),
                 Err(RecvTimeoutError::Disconnected) => return self.shell_ended(),
                 Err(RecvTimeoutError::Timeout) => {
+                    if crate::process::cancelled().is_some() {
+                        self.kill();
+                        return CommandResult::Interrupted;
+                    }
                     if let Ok(Some(_)) = self.child.try_wait() {
                         // A status sent just before the end still counts.
                         if let Ok(code) = self.statuses.recv_timeout(Duration::from_millis(50)) {

@@ -104,6 +104,15 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         .workdir
         .clone()
         .unwrap_or_else(|| default_workdir(&args.file));
+    let source = match &args.source {
+        Some(text) => SourceSpec::parse(text),
+        None => SourceSpec::Directory(pipe_dir(&args.file)),
+    };
+    // Before anything is written: the work directory must be pipec's and apart from the source.
+    if let Err(diagnostic) = pipec_run::claim_workdir(&workdir, &source) {
+        output::print_plain(&diagnostic, Format::Human, color);
+        return EXIT_USAGE;
+    }
     let output_dir = workdir.join("build-output");
     if let Err(diagnostic) = crate::commands::build::write_atomically(
         &output_dir,
@@ -114,10 +123,6 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         output::print_plain(&diagnostic, Format::Human, color);
         return EXIT_USAGE;
     }
-    let source = match &args.source {
-        Some(text) => SourceSpec::parse(text),
-        None => SourceSpec::Directory(pipe_dir(&args.file)),
-    };
     let mut request = RunRequest::new(&output_dir, source, &workdir);
     request.pipeline.clone_from(&args.pipeline);
     request.env_file.clone_from(&args.env_file);
@@ -125,6 +130,9 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     request.sandbox = args.sandbox.into();
     request.source_db = Some(&built.checked.db);
 
+    // From here on SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the run in order: the step in
+    // progress is stopped, every process the run started is stopped, and the summary printed.
+    watch_signals();
     let mut printer = Printer::new(std::io::stdout().is_terminal());
     let report = pipec_run::run_local(&request, &mut printer);
     printer.clear_progress();
@@ -149,6 +157,48 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         );
     }
     exit_code(report.exit_code)
+}
+
+/// Turns SIGINT, SIGTERM and SIGHUP into [`pipec_run::cancel`], on a thread of its own; returns
+/// once the handlers are installed. Later signals are ignored while the run winds down.
+fn watch_signals() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (ready, installed) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            let _ = ready.send(());
+            return;
+        };
+        runtime.block_on(async move {
+            let kinds = [
+                (SignalKind::interrupt(), 2),
+                (SignalKind::terminate(), 15),
+                (SignalKind::hangup(), 1),
+            ];
+            let mut streams = Vec::new();
+            for (kind, number) in kinds {
+                if let Ok(stream) = signal(kind) {
+                    streams.push((stream, number));
+                }
+            }
+            let _ = ready.send(());
+            let mut waiting = Vec::new();
+            for (mut stream, number) in streams {
+                waiting.push(tokio::spawn(async move {
+                    while stream.recv().await.is_some() {
+                        pipec_run::cancel(number);
+                    }
+                }));
+            }
+            for task in waiting {
+                let _ = task.await;
+            }
+        });
+    });
+    let _ = installed.recv();
 }
 
 /// The report's exit code as a process exit code (1 when it does not fit).
