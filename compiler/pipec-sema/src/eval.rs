@@ -124,12 +124,19 @@ impl Checker<'_> {
             ExprKind::Str(parts) => self.eval_string(parts, scope, false),
             ExprKind::Int(value) => Value::Int(*value),
             ExprKind::Bool(value) => Value::Bool(*value),
-            ExprKind::List(elements) => Value::List(
-                elements
+            ExprKind::List(elements) => {
+                let items: Vec<(Value, Span)> = elements
                     .iter()
                     .map(|element| (self.eval(element, scope), element.span.clone()))
-                    .collect(),
-            ),
+                    .collect();
+                // A list of nothing but failures is a failure: `[a, a]` of a value already
+                // reported must not grow into a new error.
+                if !items.is_empty() && items.iter().all(|(item, _)| *item == Value::Error) {
+                    Value::Error
+                } else {
+                    Value::List(items)
+                }
+            }
             ExprKind::Object(body) => {
                 let mut entries: Vec<(String, Span, Value, Span)> = Vec::new();
                 for item in &body.items {
