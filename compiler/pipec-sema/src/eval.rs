@@ -172,7 +172,11 @@ impl Checker<'_> {
                         );
                     }
                 }
-                Value::Map(entries)
+                if !entries.is_empty() && entries.iter().all(|entry| entry.2 == Value::Error) {
+                    Value::Error
+                } else {
+                    Value::Map(entries)
+                }
             }
             ExprKind::Path(path) => self.eval_path(path, &expr.span, scope),
             ExprKind::Call(name, arguments) => self.eval_call(name, arguments, &expr.span, scope),
