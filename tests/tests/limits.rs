@@ -197,3 +197,106 @@ fn use_of_devices_fifos_and_symlink_loops_ends() {
     }
     let _ = run.stdout;
 }
+
+/// Reads one LSP frame (headers, then the body) from the server's stdout.
+fn read_frame(reader: &mut impl std::io::BufRead) -> Option<serde_json::Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn frame(value: &serde_json::Value) -> Vec<u8> {
+    let body = value.to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+#[test]
+fn pipec_lsp_answers_broken_frames_and_goes_on() {
+    use std::io::Write as _;
+    let mut child = Command::new(pipec_binary())
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn pipec lsp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        while let Some(message) = read_frame(&mut reader) {
+            if sender.send(message).is_err() {
+                break;
+            }
+        }
+    });
+    let mut next = || {
+        receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("an answer from pipec lsp")
+    };
+    let mut input = frame(&serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": { "processId": null, "rootUri": null, "capabilities": {} }
+    }));
+    input.extend(frame(
+        &serde_json::json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }),
+    ));
+    input.extend(b"Content-Length: 12\r\n\r\n{not json!!}");
+    input.extend(b"Content-Length: 4000000000x\r\n\r\n");
+    input.extend(frame(
+        &serde_json::json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown" }),
+    ));
+    stdin.write_all(&input).expect("write");
+    stdin.flush().expect("flush");
+    // The reader answers broken frames at once, the server its requests in turn: the order
+    // between the two is free.
+    let mut answers = Vec::new();
+    while !answers
+        .iter()
+        .any(|answer: &serde_json::Value| answer["id"] == 2)
+    {
+        answers.push(next());
+    }
+    assert!(
+        answers.iter().any(|answer| answer["id"] == 1),
+        "{answers:?}"
+    );
+    let errors: Vec<_> = answers
+        .iter()
+        .filter(|answer| answer["id"].is_null())
+        .map(|answer| answer["error"]["code"].clone())
+        .collect();
+    // `{not json!!}`, then the garbled Content-Length.
+    assert_eq!(errors, [-32700, -32700], "{answers:?}");
+    stdin
+        .write_all(&frame(
+            &serde_json::json!({ "jsonrpc": "2.0", "method": "exit" }),
+        ))
+        .expect("write");
+    drop(stdin);
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(start.elapsed() < TIME_LIMIT, "pipec lsp did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -158,3 +158,47 @@ fn the_server_survives_shutdown_after_noise() {
     assert_eq!(answer["id"], 99, "{answer}");
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn navigation_over_a_long_chain_answers() {
+    // 20,000 rather than 100,000: the outline of 100,000 declarations is a 30 MB answer that
+    // takes half a minute to serialise and parse in a debug build, which is not what this
+    // test is about (no request recurses over the chain).
+    let length = 20_000;
+    let mut client = Client::start_default();
+    client.open(URI, &chain(length));
+    assert_eq!(codes(&client.diagnostics(URI)), Vec::<String>::new());
+    let doc = json!({ "uri": URI });
+    // `a1` in `let a0 = a1` (line 0), and the last declaration.
+    let at = |line: u32, character: u32| json!({ "textDocument": doc, "position": { "line": line, "character": character } });
+    let length_line = u32::try_from(length).unwrap();
+    for (method, params) in [
+        ("textDocument/hover", at(0, 10)),
+        ("textDocument/definition", at(0, 10)),
+        ("textDocument/hover", at(length_line, 5)),
+        (
+            "textDocument/references",
+            json!({ "textDocument": doc, "position": { "line": 0, "character": 10 }, "context": { "includeDeclaration": true } }),
+        ),
+        ("textDocument/prepareRename", at(0, 10)),
+        (
+            "textDocument/rename",
+            json!({ "textDocument": doc, "position": { "line": 0, "character": 10 }, "newName": "b1" }),
+        ),
+        (
+            "textDocument/documentSymbol",
+            json!({ "textDocument": doc }),
+        ),
+        ("textDocument/completion", at(length_line, 10)),
+    ] {
+        let start = Instant::now();
+        let answer = client.request(method, params);
+        assert!(answer.is_ok(), "{method}: {answer:?}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{method} took {:?}",
+            start.elapsed()
+        );
+    }
+    assert!(client.shutdown().success());
+}
