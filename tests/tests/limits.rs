@@ -245,7 +245,7 @@ fn pipec_lsp_answers_broken_frames_and_goes_on() {
             }
         }
     });
-    let mut next = || {
+    let next = || {
         receiver
             .recv_timeout(Duration::from_secs(30))
             .expect("an answer from pipec lsp")
