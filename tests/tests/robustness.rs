@@ -207,6 +207,21 @@ fn pathological_inputs() {
     }
 }
 
+/// A `--var` longer than a string may be is reported at the parameter (the OS caps one
+/// argument at 128 KiB, but the driver is also a library).
+#[test]
+fn an_oversized_override_is_reported() {
+    let vars = vec![("p".to_string(), "a".repeat(2 << 20))];
+    let text = "param p = \"x\"\nrepo app {\n  description = p\n}\n".to_string();
+    let checked = pipec_driver::check("var.pipe", text, &pipec_driver::NoFiles, &vars);
+    let codes: Vec<&str> = checked
+        .diagnostics()
+        .iter()
+        .map(|diag| diag.code.number())
+        .collect();
+    assert_eq!(codes, ["P3026"]);
+}
+
 /// Issue 9: programs that used to overflow the stack (on a test thread's 2 MiB stack too) or
 /// allocate gigabytes, checked in-process; each must end with the code of its limit.
 #[test]

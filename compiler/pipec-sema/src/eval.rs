@@ -427,6 +427,17 @@ impl Checker<'_> {
         let is_param = global.is_param;
         let override_value = global.override_value.clone();
         if let Some(text) = override_value {
+            if text.len() > limits::MAX_STRING_BYTES {
+                self.value_too_large(
+                    &decl_span,
+                    &format!(
+                        "`--var {name}=…` is {} bytes long, more than the {} allowed (1 MiB)",
+                        text.len(),
+                        limits::MAX_STRING_BYTES
+                    ),
+                );
+                return Value::Error;
+            }
             let declared = crate::check::required_type(&decl.value).or(match decl.value.kind {
                 ExprKind::Int(_) => Some("a number"),
                 ExprKind::Bool(_) => Some("true or false"),
