@@ -209,6 +209,88 @@ fn pathological_inputs() {
     }
 }
 
+/// A `--var` longer than a string may be is reported at the parameter (the OS caps one
+/// argument at 128 KiB, but the driver is also a library).
+#[test]
+fn an_oversized_override_is_reported() {
+    let vars = vec![("p".to_string(), "a".repeat(2 << 20))];
+    let text = "param p = \"x\"\nrepo app {\n  description = p\n}\n".to_string();
+    let checked = pipec_driver::check("var.pipe", text, &pipec_driver::NoFiles, &vars);
+    let codes: Vec<&str> = checked
+        .diagnostics()
+        .iter()
+        .map(|diag| diag.code.number())
+        .collect();
+    assert_eq!(codes, ["P3026"]);
+}
+
+/// Issue 9: programs that used to overflow the stack (on a test thread's 2 MiB stack too) or
+/// allocate gigabytes, checked in-process; each must end with the code of its limit.
+#[test]
+fn hostile_programs_are_bounded() {
+    let chain = |length: usize| {
+        let mut text: String = (0..length)
+            .map(|index| format!("let a{index} = a{}\n", index + 1))
+            .collect();
+        text.push_str(&format!("let a{length} = \"x\"\n"));
+        text
+    };
+    let doubling = |step: &dyn Fn(usize) -> String| {
+        let mut text = "let a0 = \"xxxxxxxxxx\"\n".to_string();
+        for index in 1..=40 {
+            text.push_str(&format!("let a{index} = {}\n", step(index - 1)));
+        }
+        text
+    };
+    let cases: Vec<(String, Option<&str>)> = vec![
+        (chain(8_000), None),
+        (
+            doubling(&|previous| format!("\"${{a{previous}}}${{a{previous}}}\"")),
+            Some("P3026"),
+        ),
+        (
+            doubling(&|previous| format!("[a{previous}, a{previous}]")),
+            Some("P3026"),
+        ),
+        (
+            doubling(&|previous| format!("{{ k = a{previous}, l = a{previous} }}")),
+            Some("P3026"),
+        ),
+        (
+            doubling(&|previous| format!("join(\"\", [a{previous}, a{previous}])")),
+            Some("P3026"),
+        ),
+        (
+            doubling(&|previous| format!("upper(\"${{a{previous}}}${{a{previous}}}\")")),
+            Some("P3026"),
+        ),
+        (
+            doubling(&|previous| format!("[a{previous}]")),
+            Some("P3026"),
+        ),
+    ];
+    for (text, code) in cases {
+        let start = std::time::Instant::now();
+        check_total(&text);
+        let checked =
+            pipec_driver::check("hostile.pipe", text.clone(), &pipec_driver::NoFiles, &[]);
+        let codes: Vec<&str> = checked
+            .diagnostics()
+            .iter()
+            .map(|diag| diag.code.number())
+            .collect();
+        match code {
+            Some(code) => assert_eq!(codes, [code], "{}", &text[..text.len().min(200)]),
+            None => assert!(codes.is_empty(), "{codes:?}"),
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "took {:?}",
+            start.elapsed()
+        );
+    }
+}
+
 /// `parse_file` (the fast parser, falling back to pest) and pest alone agree exactly.
 fn assert_same_parse(text: &str) {
     let file = pipec_span::FileId(0);

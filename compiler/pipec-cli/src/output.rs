@@ -91,14 +91,41 @@ pub(crate) fn print_plain(diagnostic: &Diagnostic, format: Format, color: TermCo
     );
 }
 
-/// Reads `use`d files from disk.
+/// Reads `use`d files from disk: regular files only (a FIFO would block, `/dev/zero` never
+/// ends), at most `pipec_driver::MAX_FILE_BYTES`, identified by their canonical path so that
+/// symbolic links cannot make one file look like endless distinct ones.
 pub(crate) struct DiskLoader;
 
 impl FileLoader for DiskLoader {
     fn load(&self, path: &Path) -> Result<String, String> {
-        std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read {}: {}", path.display(), io_reason(&error)))
+        read_source(path).map_err(|reason| format!("cannot read {}: {reason}", path.display()))
     }
+
+    fn canonical(&self, path: &Path) -> Option<std::path::PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
+}
+
+/// Reads a source file: a regular file (symbolic links followed) of at most
+/// `pipec_driver::MAX_FILE_BYTES`, as UTF-8; otherwise a short reason.
+pub(crate) fn read_source(path: &Path) -> Result<String, String> {
+    let not_regular = "not a regular file".to_string();
+    // Checked before opening: opening a FIFO for reading blocks until a writer comes.
+    let metadata = std::fs::metadata(path).map_err(|error| io_reason(&error))?;
+    if metadata.is_dir() {
+        return Err("it is a directory".to_string());
+    }
+    if !metadata.is_file() {
+        return Err(not_regular);
+    }
+    let file = std::fs::File::open(path).map_err(|error| io_reason(&error))?;
+    // And again on the open file, in case the path was swapped in between.
+    match file.metadata() {
+        Ok(metadata) if metadata.is_file() => {}
+        Ok(_) => return Err(not_regular),
+        Err(error) => return Err(io_reason(&error)),
+    }
+    pipec_driver::read_limited(file)
 }
 
 /// A short reason for an IO error, without Rust's debug formatting.
@@ -115,12 +142,12 @@ pub(crate) fn io_reason(error: &std::io::Error) -> String {
     }
 }
 
-/// Reads the root file, or reports why not.
+/// Reads the root file, or reports why not (with the same rules as `use`d files).
 pub(crate) fn read_root(path: &Path) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(path).map_err(|error| {
+    read_source(path).map_err(|reason| {
         Diagnostic::error(
             pipec_diagnostics::Code::FILE_NOT_FOUND,
-            format!("cannot read `{}`: {}", path.display(), io_reason(&error)),
+            format!("cannot read `{}`: {reason}", path.display()),
         )
         .help("check the path; pipec reads UTF-8 `.pipe` files")
     })

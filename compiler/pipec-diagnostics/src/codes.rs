@@ -114,6 +114,7 @@ codes! {
     VALUE_CYCLE = "P2007" "value-cycle" Error;
     UNKNOWN_PRESET = "P2008" "unknown-preset" Error;
     UNKNOWN_VARIABLE_OVERRIDE = "P2009" "unknown-variable-override" Error;
+    TOO_MANY_IMPORTS = "P2010" "too-many-imports" Error;
     UNKNOWN_ATTRIBUTE = "P3001" "unknown-attribute" Error;
     TYPE_MISMATCH = "P3002" "type-mismatch" Error;
     MISSING_ATTRIBUTE = "P3003" "missing-attribute" Error;
@@ -137,6 +138,7 @@ codes! {
     UNQUOTABLE_INTERPOLATION = "P3021" "unquotable-interpolation" Error;
     UNTERMINATED_COMMAND = "P3022" "unterminated-command" Error;
     UNSAFE_CONFIG_VALUE = "P3023" "unsafe-config-value" Error;
+    VALUE_TOO_LARGE = "P3026" "value-too-large" Error;
     INVALID_PIPELINE = "P4001" "invalid-pipeline" Error;
     UNMATCHED_TAG_FILTER = "P4002" "unmatched-tag-filter" Warning;
     SHARED_BUILD_OUTPUT = "P4003" "shared-build-output" Error;

@@ -22,6 +22,47 @@ pub trait FileLoader {
     /// # Errors
     /// When the file cannot be read.
     fn load(&self, path: &Path) -> Result<String, String>;
+
+    /// The identity of `path` for cycle detection and for loading each file once: its
+    /// canonical form (symbolic links resolved) when the loader can tell, so that a directory
+    /// linked to itself (`x -> .`) does not look like endless distinct files. The default is
+    /// `None`: the lexically normalised path is the identity.
+    fn canonical(&self, _path: &Path) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// The largest file a loader reads: 8 MiB, far beyond any real program. Loaders stop reading
+/// there (`read_limited`), so `/dev/zero` or a huge file cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+/// The most files one program loads through `use` (the root and stdlib modules included).
+pub const MAX_FILES: usize = 1_000;
+
+/// The longest chain of `use`s (a file using a file using a file …).
+pub const MAX_IMPORT_DEPTH: usize = 32;
+
+/// The most source text one program loads through `use`, all files together.
+pub const MAX_TOTAL_SOURCE_BYTES: usize = 64 << 20;
+
+/// Reads at most `MAX_FILE_BYTES` from `reader`: the text, or a one-line reason.
+///
+/// # Errors
+/// When reading fails, the text is not UTF-8 or it is longer than `MAX_FILE_BYTES`.
+pub fn read_limited(reader: impl std::io::Read) -> Result<String, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| error.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "larger than {} MiB, the most pipec reads from one file",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 
 /// A loader that knows no files (for programs without file imports, and tests).
@@ -90,6 +131,11 @@ pub fn check_db(
     let mut syntax_errors = false;
     // Depth-first over `use` edges; `stack` holds the files being loaded, for cycle detection.
     let mut stack: Vec<FileId> = Vec::new();
+    let root_name = db.name(root).to_string();
+    let root_key = loader
+        .canonical(Path::new(&root_name))
+        .map_or(root_name, |path| path.to_string_lossy().into_owned());
+    let mut source_bytes = db.text(root).len();
     load_module(
         &mut Loading {
             db: &mut db,
@@ -100,8 +146,11 @@ pub fn check_db(
             loaded: &mut loaded,
             syntax_errors: &mut syntax_errors,
             stack: &mut stack,
+            source_bytes: &mut source_bytes,
+            limit_reported: &mut false,
         },
         root,
+        root_key,
         None,
         false,
     );
@@ -160,9 +209,17 @@ struct Loading<'l> {
     loaded: &'l mut BTreeMap<String, FileId>,
     syntax_errors: &'l mut bool,
     stack: &'l mut Vec<FileId>,
+    source_bytes: &'l mut usize,
+    limit_reported: &'l mut bool,
 }
 
-fn load_module(state: &mut Loading<'_>, file: FileId, namespace: Option<String>, is_stdlib: bool) {
+fn load_module(
+    state: &mut Loading<'_>,
+    file: FileId,
+    key: String,
+    namespace: Option<String>,
+    is_stdlib: bool,
+) {
     let (ast, mut parse_diagnostics) = pipec_syntax::parse_file(file, state.db.text(file));
     if parse_diagnostics
         .iter()
@@ -171,7 +228,7 @@ fn load_module(state: &mut Loading<'_>, file: FileId, namespace: Option<String>,
         *state.syntax_errors = true;
     }
     state.diagnostics.append(&mut parse_diagnostics);
-    state.loaded.insert(state.db.name(file).to_string(), file);
+    state.loaded.insert(key, file);
     state.modules.push((file, namespace, is_stdlib));
     state.stack.push(file);
     let uses: Vec<(String, Span, Option<String>, bool)> = ast
@@ -244,13 +301,17 @@ fn load_module(state: &mut Loading<'_>, file: FileId, namespace: Option<String>,
                 continue;
             }
             let namespace = alias.or_else(|| target.rsplit('.').next().map(str::to_string));
-            let id = state.db.add(name, text);
-            load_module(state, id, namespace, true);
+            let id = state.db.add(name.clone(), text);
+            load_module(state, id, name, namespace, true);
             continue;
         }
         let from = PathBuf::from(state.db.name(file));
         let path = normalize(&from.parent().unwrap_or(Path::new("")).join(&target));
-        let key = path.to_string_lossy().into_owned();
+        let name = path.to_string_lossy().into_owned();
+        let key = state
+            .loader
+            .canonical(&path)
+            .map_or_else(|| name.clone(), |path| path.to_string_lossy().into_owned());
         if let Some(existing) = state.loaded.get(&key).copied() {
             if state.stack.contains(&existing) {
                 let chain: Vec<String> = state
@@ -268,14 +329,34 @@ fn load_module(state: &mut Loading<'_>, file: FileId, namespace: Option<String>,
             }
             continue;
         }
+        if let Some(limit) = import_limit(state) {
+            // Reported once: past a limit, every further `use` would say the same.
+            if std::mem::replace(state.limit_reported, true) {
+                continue;
+            }
+            state.diagnostics.push(
+                Diagnostic::error(Code::TOO_MANY_IMPORTS, format!("`{target}` is not loaded: {limit}"))
+                    .primary(span, "one import too many")
+                    .help("flatten the imports: put what the files share into one module that the root file uses"),
+            );
+            continue;
+        }
         match state.loader.load(&path) {
+            Ok(text) if state.source_bytes.saturating_add(text.len()) > MAX_TOTAL_SOURCE_BYTES => {
+                state.diagnostics.push(
+                    Diagnostic::error(Code::TOO_MANY_IMPORTS, format!("`{target}` is not loaded: the program's files add up to more than {} MiB", MAX_TOTAL_SOURCE_BYTES >> 20))
+                        .primary(span, "one import too many")
+                        .help("flatten the imports: put what the files share into one module that the root file uses"),
+                );
+            }
             Ok(text) => {
+                *state.source_bytes += text.len();
                 let namespace = alias.or_else(|| {
                     path.file_stem()
                         .map(|stem| stem.to_string_lossy().into_owned())
                 });
-                let id = state.db.add(key, text);
-                load_module(state, id, namespace, false);
+                let id = state.db.add(name, text);
+                load_module(state, id, key, namespace, false);
             }
             Err(reason) => state.diagnostics.push(
                 Diagnostic::error(Code::FILE_NOT_FOUND, format!("cannot read `{target}`"))
@@ -285,6 +366,19 @@ fn load_module(state: &mut Loading<'_>, file: FileId, namespace: Option<String>,
         }
     }
     state.stack.pop();
+}
+
+/// Why one more file may not be loaded, if a limit is reached.
+fn import_limit(state: &Loading<'_>) -> Option<String> {
+    if state.stack.len() >= MAX_IMPORT_DEPTH {
+        Some(format!(
+            "`use` chains are at most {MAX_IMPORT_DEPTH} files deep"
+        ))
+    } else if state.loaded.len() >= MAX_FILES {
+        Some(format!("a program loads at most {MAX_FILES} files"))
+    } else {
+        None
+    }
 }
 
 /// Removes `.` and resolves `..` lexically.

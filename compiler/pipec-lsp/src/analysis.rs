@@ -74,6 +74,24 @@ impl FileLoader for Loader<'_> {
         }
         (self.read_file)(path).ok_or_else(|| format!("cannot read {}", path.display()))
     }
+
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
+}
+
+/// Reads a file the program uses from disk: a regular file (a FIFO would block the worker,
+/// `/dev/zero` never ends) of at most `pipec_driver::MAX_FILE_BYTES`, as UTF-8.
+pub(crate) fn read_source(path: &Path) -> Option<String> {
+    // Checked before opening: opening a FIFO for reading blocks until a writer comes.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    pipec_driver::read_limited(file).ok()
 }
 
 /// Checks every open document with the files it uses.

@@ -15,6 +15,7 @@ mod edits;
 mod navigation;
 mod server;
 mod symbols;
+mod transport;
 
 /// Runs the language server over stdin/stdout until the client sends `exit`.
 ///
@@ -22,7 +23,8 @@ mod symbols;
 /// When the connection breaks, the client does not follow the protocol's start-up, or it
 /// sends `exit` without `shutdown` first (the process should then exit with code 1).
 pub fn run_stdio() -> anyhow::Result<()> {
-    let (connection, io_threads) = lsp_server::Connection::stdio();
+    // Our own framing (see `transport`): a broken frame is answered, never fatal.
+    let (connection, io_threads) = transport::stdio()?;
     server::run(&connection)?;
     drop(connection);
     io_threads.join()?;

@@ -152,7 +152,7 @@ fn analysis_worker(jobs: &Receiver<Job>, results: &Sender<JobResult>) {
             job = newer;
         }
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let read = |path: &std::path::Path| std::fs::read_to_string(path).ok();
+            let read = |path: &std::path::Path| crate::analysis::read_source(path);
             let analysis = analyze(&job.snapshot, &read);
             let grouped = group(&analysis, job.encoding);
             (Arc::new(analysis), grouped)

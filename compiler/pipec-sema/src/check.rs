@@ -75,6 +75,10 @@ pub(crate) struct Checker<'a> {
     pub(crate) outputs: Vec<&'a Decl>,
     pub(crate) project: Option<(String, Span)>,
     pub(crate) root: FileId,
+    /// Bytes produced or copied by evaluation so far (bounded by `limits::MAX_TOTAL_BYTES`).
+    pub(crate) produced: usize,
+    /// True once the evaluation budget ran out and that was reported.
+    pub(crate) budget_spent: bool,
 }
 
 /// A `param` or `let`.
@@ -110,6 +114,8 @@ pub fn analyze(db: &SourceDb, modules: &[SourceModule], vars: &[(String, String)
         outputs: Vec::new(),
         project: None,
         root,
+        produced: 0,
+        budget_spent: false,
     };
     for module in modules {
         checker.collect(module);

@@ -8,7 +8,7 @@ use pipec_span::Span;
 use pipec_syntax::ast::{Expr, ExprKind, Ident, ItemKind, StrPart};
 
 use crate::check::{Checker, GlobalState, ScopeId};
-use crate::schema;
+use crate::{limits, schema};
 
 /// An evaluated value.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,18 +67,86 @@ impl Value {
 }
 
 impl Checker<'_> {
-    /// Evaluates `expr` in `scope`.
+    /// Evaluates `expr` in `scope`, within the size limits of `limits.rs`: a value that would
+    /// exceed them is reported (P3026) at `expr` and becomes `Value::Error`.
     pub(crate) fn eval(&mut self, expr: &Expr, scope: ScopeId) -> Value {
+        if self.budget_spent {
+            return Value::Error;
+        }
+        let value = self.eval_unbounded(expr, scope);
+        if value == Value::Error {
+            return value;
+        }
+        let size = limits::measure(&value);
+        let excess = match &value {
+            Value::Str(text) if text.len() > limits::MAX_STRING_BYTES => Some(format!(
+                "the string is {} bytes long, more than the {} allowed (1 MiB)",
+                text.len(),
+                limits::MAX_STRING_BYTES
+            )),
+            _ => size.excess(),
+        };
+        if let Some(excess) = excess {
+            self.value_too_large(&expr.span, &excess);
+            return Value::Error;
+        }
+        // Count what this expression allocated: a copy of a named value in full, a new list or
+        // map its items (their contents were counted when they were evaluated).
+        let cost = match (&expr.kind, &value) {
+            (ExprKind::List(_), Value::List(items)) => items.len() * limits::ITEM_BYTES,
+            (ExprKind::Object(_), Value::Map(entries)) => entries
+                .iter()
+                .map(|entry| entry.0.len() + limits::ITEM_BYTES)
+                .sum(),
+            _ => size.bytes,
+        };
+        self.produced = self.produced.saturating_add(cost);
+        if self.produced > limits::MAX_TOTAL_BYTES {
+            self.value_too_large(
+                &expr.span,
+                &format!(
+                    "the program's values add up to more than {} MiB",
+                    limits::MAX_TOTAL_BYTES >> 20
+                ),
+            );
+            self.budget_spent = true;
+            return Value::Error;
+        }
+        value
+    }
+
+    /// Reports a value beyond the limits of `limits.rs`.
+    fn value_too_large(&mut self, span: &Span, excess: &str) {
+        self.report(
+            Diagnostic::error(Code::VALUE_TOO_LARGE, format!("value too large: {excess}"))
+                .primary(span.clone(), "this value exceeds pipec's size limits")
+                .note(format!(
+                    "Strings hold at most 1 MiB and a value at most {} list items or map entries, nested at most {} deep; nothing larger can be deployed (a CloudFormation template is at most 1 MB).",
+                    limits::MAX_VALUE_ITEMS,
+                    limits::MAX_VALUE_DEPTH
+                ))
+                .help("build smaller values: large data belongs in files of the repository, not in the pipeline's definition"),
+        );
+    }
+
+    fn eval_unbounded(&mut self, expr: &Expr, scope: ScopeId) -> Value {
         match &expr.kind {
             ExprKind::Str(parts) => self.eval_string(parts, scope),
             ExprKind::Int(value) => Value::Int(*value),
             ExprKind::Bool(value) => Value::Bool(*value),
-            ExprKind::List(elements) => Value::List(
-                elements
+            ExprKind::List(elements) => {
+                let items: Vec<(Value, Span)> = elements
                     .iter()
                     .map(|element| (self.eval(element, scope), element.span.clone()))
-                    .collect(),
-            ),
+                    .collect();
+                // A list of nothing but failures is a failure: `[a, a]` of a value already
+                // reported must not grow into a new error.
+                if !items.is_empty() && items.iter().all(|(item, _)| *item == Value::Error) {
+                    Value::Error
+                } else {
+                    Value::List(items)
+                }
+            }
             ExprKind::Object(body) => {
                 let mut entries: Vec<(String, Span, Value, Span)> = Vec::new();
                 for item in &body.items {
@@ -114,7 +182,11 @@ impl Checker<'_> {
                         );
                     }
                 }
-                Value::Map(entries)
+                if !entries.is_empty() && entries.iter().all(|entry| entry.2 == Value::Error) {
+                    Value::Error
+                } else {
+                    Value::Map(entries)
+                }
             }
             ExprKind::Path(path) => self.eval_path(path, &expr.span, scope),
             ExprKind::Call(name, arguments) => self.eval_call(name, arguments, &expr.span, scope),
@@ -139,11 +211,28 @@ impl Checker<'_> {
     pub(crate) fn eval_string(&mut self, parts: &[StrPart], scope: ScopeId) -> Value {
         let mut out: Vec<TextPart> = Vec::new();
         let mut failed = false;
+        let mut length = 0usize;
         for part in parts {
             match part {
-                StrPart::Text(text) => push_literal(&mut out, text),
+                StrPart::Text(text) => {
+                    length = length.saturating_add(text.len());
+                    push_literal(&mut out, text);
+                }
                 StrPart::Interp(expr) => match self.eval_interpolation(expr, scope, true) {
-                    Interpolated::Text(text) => push_literal(&mut out, &text),
+                    Interpolated::Text(text) => {
+                        length = length.saturating_add(text.len());
+                        if length > limits::MAX_STRING_BYTES {
+                            self.value_too_large(
+                                &expr.span,
+                                &format!(
+                                    "the string would be longer than {} bytes (1 MiB)",
+                                    limits::MAX_STRING_BYTES
+                                ),
+                            );
+                            return Value::Error;
+                        }
+                        push_literal(&mut out, &text);
+                    }
                     Interpolated::Attr(attr) => out.push(TextPart::Attr(attr)),
                     Interpolated::Failed => failed = true,
                 },
@@ -326,60 +415,7 @@ impl Checker<'_> {
             }
             GlobalState::Pending => {
                 global.state = GlobalState::InProgress;
-                let decl = global.decl;
-                let is_param = global.is_param;
-                let override_value = global.override_value.clone();
-                let value = if let Some(text) = override_value {
-                    let declared =
-                        crate::check::required_type(&decl.value).or(match decl.value.kind {
-                            ExprKind::Int(_) => Some("a number"),
-                            ExprKind::Bool(_) => Some("true or false"),
-                            _ => None,
-                        });
-                    match override_to_value(&text, declared) {
-                        Value::Str(_) if matches!(declared, Some("a number" | "true or false")) => {
-                            self.report(
-                                Diagnostic::error(
-                                    Code::TYPE_MISMATCH,
-                                    format!(
-                                        "`--var {name}={text}` is not {}",
-                                        declared.unwrap_or("valid")
-                                    ),
-                                )
-                                .primary(
-                                    decl_span.clone(),
-                                    format!("declared as {}", declared.unwrap_or("a value")),
-                                )
-                                .help(format!(
-                                    "pass {}",
-                                    if declared == Some("a number") {
-                                        "a whole number"
-                                    } else {
-                                        "true or false"
-                                    }
-                                )),
-                            );
-                            Value::Error
-                        }
-                        value => value,
-                    }
-                } else if let (true, Some(ty)) =
-                    (is_param, crate::check::required_type(&decl.value))
-                {
-                    self.report(
-                        Diagnostic::error(
-                            Code::MISSING_ATTRIBUTE,
-                            format!("parameter `{name}` has no value"),
-                        )
-                        .primary(decl_span.clone(), format!("needs {ty}"))
-                        .help(format!(
-                            "pass `--var {name}=VALUE`, or give it a default: `param {name} = …`"
-                        )),
-                    );
-                    Value::Error
-                } else {
-                    self.eval(&decl.value, 0)
-                };
+                let value = self.compute_global(name, &decl_span);
                 if let Some(global) = self.globals.get_mut(name) {
                     global.state = GlobalState::Done(value.clone());
                 }
@@ -389,23 +425,159 @@ impl Checker<'_> {
         }
     }
 
-    /// Evaluates every global once, so that unused ones are still checked.
+    /// The value of a global whose state is `InProgress`: its `--var` override or its
+    /// declared value.
+    fn compute_global(&mut self, name: &str, decl_span: &Span) -> Value {
+        let Some(global) = self.globals.get(name) else {
+            return Value::Error;
+        };
+        let decl_span = decl_span.clone();
+        let decl = global.decl;
+        let is_param = global.is_param;
+        let override_value = global.override_value.clone();
+        if let Some(text) = override_value {
+            if text.len() > limits::MAX_STRING_BYTES {
+                self.value_too_large(
+                    &decl_span,
+                    &format!(
+                        "`--var {name}=…` is {} bytes long, more than the {} allowed (1 MiB)",
+                        text.len(),
+                        limits::MAX_STRING_BYTES
+                    ),
+                );
+                return Value::Error;
+            }
+            let declared = crate::check::required_type(&decl.value).or(match decl.value.kind {
+                ExprKind::Int(_) => Some("a number"),
+                ExprKind::Bool(_) => Some("true or false"),
+                _ => None,
+            });
+            match override_to_value(&text, declared) {
+                Value::Str(_) if matches!(declared, Some("a number" | "true or false")) => {
+                    self.report(
+                        Diagnostic::error(
+                            Code::TYPE_MISMATCH,
+                            format!(
+                                "`--var {name}={text}` is not {}",
+                                declared.unwrap_or("valid")
+                            ),
+                        )
+                        .primary(
+                            decl_span.clone(),
+                            format!("declared as {}", declared.unwrap_or("a value")),
+                        )
+                        .help(format!(
+                            "pass {}",
+                            if declared == Some("a number") {
+                                "a whole number"
+                            } else {
+                                "true or false"
+                            }
+                        )),
+                    );
+                    Value::Error
+                }
+                value => value,
+            }
+        } else if let (true, Some(ty)) = (is_param, crate::check::required_type(&decl.value)) {
+            self.report(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    format!("parameter `{name}` has no value"),
+                )
+                .primary(decl_span.clone(), format!("needs {ty}"))
+                .help(format!(
+                    "pass `--var {name}=VALUE`, or give it a default: `param {name} = …`"
+                )),
+            );
+            Value::Error
+        } else {
+            self.eval(&decl.value, 0)
+        }
+    }
+
+    /// Evaluates every global once, so that unused ones are still checked. Globals are
+    /// evaluated in dependency order by an explicit depth-first walk, so a chain of 100,000
+    /// `let`s referring to each other never recurses: when a global is evaluated, each global
+    /// it uses is already done, or is one of the globals being walked (`InProgress`), which is
+    /// a cycle and reported as P2007 at the use.
     pub(crate) fn eval_all_globals(&mut self) {
-        let names: Vec<(String, Span)> = self
-            .globals
-            .iter()
-            .map(|(name, global)| (name.clone(), global.decl.labels[0].span.clone()))
-            .collect();
-        for (name, span) in names {
-            if matches!(
-                self.globals.get(&name).map(|global| &global.state),
-                Some(GlobalState::Pending)
-            ) {
-                self.eval_global(&name, &span);
-                // Evaluating for its own sake is not a reference.
-                self.index.references.pop();
+        let names: Vec<String> = self.globals.keys().cloned().collect();
+        for root in names {
+            let mut stack: Vec<(String, Vec<String>, usize)> = Vec::new();
+            if let Some(entry) = self.enter_global(&root) {
+                stack.push(entry);
+            }
+            while let Some((name, deps, next)) = stack.last_mut() {
+                if let Some(dep) = deps.get(*next) {
+                    let dep = dep.clone();
+                    *next += 1;
+                    if let Some(entry) = self.enter_global(&dep) {
+                        stack.push(entry);
+                    }
+                    continue;
+                }
+                let name = std::mem::take(name);
+                stack.pop();
+                let decl_span = match self.globals.get(&name) {
+                    Some(global) => global.decl.labels[0].span.clone(),
+                    None => continue,
+                };
+                let value = self.compute_global(&name, &decl_span);
+                if let Some(global) = self.globals.get_mut(&name) {
+                    global.state = GlobalState::Done(value);
+                }
             }
         }
+    }
+
+    /// Marks a pending global `InProgress` and lists the globals its value names; `None` when
+    /// it is not pending.
+    fn enter_global(&mut self, name: &str) -> Option<(String, Vec<String>, usize)> {
+        let global = self.globals.get_mut(name)?;
+        if !matches!(global.state, GlobalState::Pending) {
+            return None;
+        }
+        global.state = GlobalState::InProgress;
+        let decl = global.decl;
+        let mut deps = Vec::new();
+        if global.override_value.is_none() {
+            // Every name the value mentions, walked with an explicit stack.
+            let mut exprs: Vec<&Expr> = vec![&decl.value];
+            while let Some(expr) = exprs.pop() {
+                match &expr.kind {
+                    ExprKind::Str(parts) => {
+                        exprs.extend(parts.iter().filter_map(|part| match part {
+                            StrPart::Interp(inner) => Some(inner),
+                            StrPart::Text(_) => None,
+                        }))
+                    }
+                    ExprKind::List(elements) | ExprKind::Call(_, elements) => {
+                        exprs.extend(elements.iter());
+                    }
+                    ExprKind::Object(body) => {
+                        exprs.extend(body.items.iter().filter_map(|item| match &item.kind {
+                            ItemKind::Attr(attr) => Some(&attr.value),
+                            _ => None,
+                        }));
+                    }
+                    ExprKind::Path(path) => {
+                        if let [single] = path.as_slice() {
+                            if self.globals.contains_key(&single.name) {
+                                deps.push(single.name.clone());
+                            }
+                        }
+                    }
+                    ExprKind::Int(_)
+                    | ExprKind::Bool(_)
+                    | ExprKind::Apply(..)
+                    | ExprKind::Error => {}
+                }
+            }
+            // The walk pops the last element first; restore source order for the evaluation.
+            deps.reverse();
+        }
+        Some((name.to_string(), deps, 0))
     }
 
     pub(crate) fn global_value(&mut self, name: &str) -> Option<Value> {
@@ -535,6 +707,11 @@ impl Checker<'_> {
                                     return Value::Error;
                                 }
                             }
+                        }
+                        let length = parts.iter().map(|part| part.len() + separator.len()).fold(0usize, usize::saturating_add);
+                        if length > limits::MAX_STRING_BYTES {
+                            self.value_too_large(span, &format!("the joined string would be longer than {} bytes (1 MiB)", limits::MAX_STRING_BYTES));
+                            return Value::Error;
                         }
                         Value::Str(parts.join(&separator))
                     }

@@ -10,6 +10,7 @@
 mod check;
 mod eval;
 mod index;
+mod limits;
 mod lints;
 mod lower;
 pub mod schema;

@@ -6,7 +6,7 @@ use pipec_ir::Tag;
 use pipec_span::Span;
 
 use crate::check::Checker;
-use crate::schema;
+use crate::schema::{self, FieldRule};
 
 /// Naming rules per resource type (aws-facts §6).
 #[derive(Clone, Copy)]
@@ -296,6 +296,31 @@ impl Checker<'_> {
             return false;
         }
         true
+    }
+
+    /// Reports `text` (the value of `what`, written at `span`) when it breaks `rule`; true when
+    /// it is fine.
+    pub(crate) fn check_field(
+        &mut self,
+        rule: FieldRule,
+        what: &str,
+        text: &str,
+        span: &Span,
+    ) -> bool {
+        let Some(problem) = rule.problem(text) else {
+            return true;
+        };
+        let code = if rule == FieldRule::GitBranch {
+            Code::INVALID_NAME
+        } else {
+            Code::INVALID_VALUE
+        };
+        self.report(
+            Diagnostic::error(code, format!("invalid {what}: {problem}"))
+                .primary(span.clone(), "not allowed here")
+                .help(format!("write {}", rule.doc())),
+        );
+        false
     }
 
     pub(crate) fn check_mode(&mut self, mode: &str, span: &Span) -> bool {

@@ -193,6 +193,27 @@ impl Client {
         }
     }
 
+    /// Writes raw bytes to the server's stdin (for broken frames).
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The next message of any kind (pending ones first).
+    pub fn next_message(&mut self) -> Value {
+        if let Some(message) = self.pending.pop_front() {
+            return message;
+        }
+        self.receive(Instant::now() + TIMEOUT)
+            .unwrap_or_else(|| panic!("no message arrived"))
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// True while the process runs.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()

@@ -21,26 +21,9 @@ impl<'a> Checker<'a> {
     ) -> Repo {
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::Repo, true);
         let branch = self
-            .attr_str(fields, "branch")
+            .attr_checked(fields, "repo", "branch")
             .unwrap_or_else(|| "main".to_string());
-        if branch.is_empty()
-            || branch.len() > 256
-            || branch.contains("..")
-            || branch.contains(' ')
-            || branch.ends_with('/')
-        {
-            if let Some((_, expr, _)) = fields.attrs.get("branch") {
-                self.report(
-                    Diagnostic::error(
-                        Code::INVALID_NAME,
-                        format!("`{branch}` is not a valid branch name"),
-                    )
-                    .primary(expr.span.clone(), "invalid git branch")
-                    .help("use 1 to 256 characters without spaces, `..` or a trailing `/`"),
-                );
-            }
-        }
-        let description = self.attr_str(fields, "description");
+        let description = self.attr_checked(fields, "repo", "description");
         let create = self.attr_bool(fields, "create", true);
         if !create && !fields.has_attr("name") {
             self.missing(decl, "name", "\"existing-repository\"");
@@ -123,6 +106,14 @@ impl<'a> Checker<'a> {
                 }
                 let (kind, text) = match value {
                     Value::Str(text) => {
+                        if !self.check_field(
+                            schema::FieldRule::EnvValue,
+                            &format!("value of `{name}`"),
+                            &text,
+                            &value_span,
+                        ) {
+                            continue;
+                        }
                         self.check_credential(&name, &text, &value_span);
                         (EnvKind::Plaintext, text)
                     }
@@ -148,20 +139,15 @@ impl<'a> Checker<'a> {
                 .unwrap_or(60),
             None => 60,
         };
-        let cache = match fields.attrs.get("cache") {
-            Some((_, expr, scope)) => self
-                .want_str_list(expr, *scope)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(path, _)| path)
-                .collect(),
-            None => Vec::new(),
-        };
+        let cache = self
+            .attr_checked_list(fields, "build", "cache")
+            .map(|(paths, _)| paths)
+            .unwrap_or_default();
         let role = fields
             .attrs
             .get("role")
             .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
-        let description = self.attr_str(fields, "description");
+        let description = self.attr_checked(fields, "build", "description");
         let mut phases: Vec<Phase> = Vec::new();
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
         let mut artifacts = Artifacts {
@@ -199,35 +185,30 @@ impl<'a> Checker<'a> {
             if keyword == "artifacts" {
                 artifacts_seen = Some(block.keyword.span.clone());
                 let inner = self.fields(items, nested_spec("build", "artifacts"), "`artifacts`");
-                if let Some((_, expr, scope)) = inner.attrs.get("files") {
-                    let files: Vec<String> = self
-                        .want_str_list(expr, *scope)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(file, _)| file)
-                        .collect();
-                    if files.is_empty() {
+                let listed = inner
+                    .attrs
+                    .get("files")
+                    .map(|(_, expr, _)| expr.span.clone());
+                if let (Some((files, written)), Some(span)) =
+                    (self.attr_checked_list(&inner, "artifacts", "files"), listed)
+                {
+                    if written == 0 {
                         self.report(
                             Diagnostic::error(
                                 Code::INVALID_VALUE,
                                 "`files` must list at least one glob",
                             )
-                            .primary(expr.span.clone(), "empty")
+                            .primary(span, "empty")
                             .help("write `files = [\"**/*\"]` to output everything"),
                         );
                     } else {
                         artifacts.files = files;
                     }
                 }
-                artifacts.base_dir = self.attr_str(&inner, "base_dir");
+                artifacts.base_dir = self.attr_checked(&inner, "artifacts", "base_dir");
                 artifacts.discard_paths = self.attr_bool(&inner, "discard_paths", false);
-                if let Some((_, expr, scope)) = inner.attrs.get("exclude") {
-                    artifacts.exclude = self
-                        .want_str_list(expr, *scope)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(file, _)| file)
-                        .collect();
+                if let Some((exclude, _)) = self.attr_checked_list(&inner, "artifacts", "exclude") {
+                    artifacts.exclude = exclude;
                 }
                 continue;
             }
@@ -262,7 +243,7 @@ impl<'a> Checker<'a> {
                 "on_failure",
                 &[("abort", "ABORT"), ("continue", "CONTINUE")],
             );
-            let run_as = self.attr_str(&inner, "run_as");
+            let run_as = self.attr_checked(&inner, "phase", "run_as");
             phases.push(Phase {
                 name: keyword.to_string(),
                 commands,

@@ -3,7 +3,7 @@
 use super::{fields_enum_opt, Ctx, Declared, HookBody};
 use crate::check::{nested_spec, Checker, Fields, ScopeId};
 use crate::eval::Value;
-use crate::schema;
+use crate::schema::{self, FieldRule};
 use crate::validate::NameRule;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Deploy, Hook, Kind, Origin, Permission, TagFilter, Target};
@@ -114,14 +114,35 @@ impl<'a> Checker<'a> {
                             );
                             continue;
                         }
+                        let source_ok = self.check_field(
+                            FieldRule::RelativePath,
+                            "`files` source",
+                            &source_text,
+                            &source.span,
+                        );
+                        if !source_ok
+                            || !self.check_field(
+                                FieldRule::InstancePath,
+                                "`files` destination",
+                                &destination_text,
+                                &destination.span,
+                            )
+                        {
+                            continue;
+                        }
                         files.push((source_text, destination_text));
                     }
                 }
                 "permissions" => {
                     let object = match block.labels.as_slice() {
-                        [label] if label.quoted && label.text.starts_with('/') => {
-                            Some(label.text.clone())
-                        }
+                        [label] if label.quoted && label.text.starts_with('/') => self
+                            .check_field(
+                                FieldRule::InstancePath,
+                                "`permissions` path",
+                                &label.text,
+                                &label.span,
+                            )
+                            .then(|| label.text.clone()),
                         [label] => {
                             self.report(
                                 Diagnostic::error(
@@ -178,21 +199,16 @@ impl<'a> Checker<'a> {
                         }
                         None => Vec::new(),
                     };
-                    let except = match inner.attrs.get("except") {
-                        Some((_, expr, scope)) => self
-                            .want_str_list(expr, *scope)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(text, _)| text)
-                            .collect(),
-                        None => Vec::new(),
-                    };
+                    let except = self
+                        .attr_checked_list(&inner, "permissions", "except")
+                        .map(|(except, _)| except)
+                        .unwrap_or_default();
                     let permission = Permission {
                         object: object.clone().unwrap_or_default(),
-                        pattern: self.attr_str(&inner, "pattern"),
+                        pattern: self.attr_checked(&inner, "permissions", "pattern"),
                         except,
-                        owner: self.attr_str(&inner, "owner"),
-                        group: self.attr_str(&inner, "group"),
+                        owner: self.attr_checked(&inner, "permissions", "owner"),
+                        group: self.attr_checked(&inner, "permissions", "group"),
                         mode,
                         types,
                     };
@@ -551,7 +567,7 @@ impl<'a> Checker<'a> {
         let timeout = fields.attrs.get("timeout").and_then(|(_, expr, scope)| {
             self.want_int(expr, *scope, 1, 3600, "a hook timeout (seconds)")
         });
-        let runas = self.attr_str(&fields, "runas");
+        let runas = self.attr_checked(&fields, "hook", "runas");
         let needs = match fields.attrs.get("needs") {
             Some((_, expr, scope)) => self.software_list(expr, *scope),
             None => Vec::new(),

@@ -299,7 +299,7 @@ impl<'a> Checker<'a> {
             }
         });
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::IamRole, true);
-        let description = self.attr_str(fields, "description");
+        let description = self.attr_checked(fields, "role", "description");
         let statements = self.policy_statements(fields);
         let tags = self.tags(ctx, fields, &decl.name_span);
         if trust.is_empty() {
@@ -529,7 +529,7 @@ impl<'a> Checker<'a> {
         fields: &Fields<'a>,
     ) -> Policy {
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::IamLong, true);
-        let description = self.attr_str(fields, "description");
+        let description = self.attr_checked(fields, "policy", "description");
         let statements = self.policy_statements(fields);
         if fields.statements.is_empty() {
             self.report(

@@ -294,6 +294,40 @@ impl<'a> Checker<'a> {
         self.want_str(expr, *scope)
     }
 
+    /// A string attribute checked against its field rule in `block` (`schema::FIELD_RULES`);
+    /// `None` when missing or invalid (reported).
+    fn attr_checked(&mut self, fields: &Fields<'a>, block: &str, name: &str) -> Option<String> {
+        let (_, expr, scope) = fields.attrs.get(name)?;
+        let text = self.want_str(expr, *scope)?;
+        match crate::schema::field_rule(block, name) {
+            Some(rule) if !self.check_field(rule, &format!("`{name}`"), &text, &expr.span) => None,
+            _ => Some(text),
+        }
+    }
+
+    /// A list of strings checked against the field rule of `name` in `block`, with the number
+    /// of items written; invalid items are reported and left out.
+    fn attr_checked_list(
+        &mut self,
+        fields: &Fields<'a>,
+        block: &str,
+        name: &str,
+    ) -> Option<(Vec<String>, usize)> {
+        let (_, expr, scope) = fields.attrs.get(name)?;
+        let items = self.want_str_list(expr, *scope)?;
+        let written = items.len();
+        let rule = crate::schema::field_rule(block, name);
+        let mut out = Vec::new();
+        for (text, span) in items {
+            if rule
+                .is_none_or(|rule| self.check_field(rule, &format!("`{name}` item"), &text, &span))
+            {
+                out.push(text);
+            }
+        }
+        Some((out, written))
+    }
+
     fn attr_bool(&mut self, fields: &Fields<'a>, name: &str, default: bool) -> bool {
         match fields.attrs.get(name) {
             Some((_, expr, scope)) => self.want_bool(expr, *scope).unwrap_or(default),
