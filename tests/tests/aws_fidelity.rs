@@ -382,3 +382,63 @@ fn bootstrap_signals_its_own_failure() {
         );
     }
 }
+
+/// The actions of every statement of `template`'s `AWS::IAM::Policy` resources whose resources
+/// mention `needle`.
+fn actions_on(template: &Value, needle: &str) -> Vec<String> {
+    let mut actions = Vec::new();
+    for (_, resource) in resources(template) {
+        if resource["Type"] != "AWS::IAM::Policy" {
+            continue;
+        }
+        let statements = resource["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for statement in statements {
+            if statement["Resource"].to_string().contains(needle) {
+                for action in statement["Action"].as_array().into_iter().flatten() {
+                    actions.push(action.as_str().unwrap_or_default().to_string());
+                }
+            }
+        }
+    }
+    actions
+}
+
+/// aws-facts §4.3: the CodePipeline service role has on the artifact store what AWS's
+/// "CodePipeline service role policy" page lists, and on a site bucket what the S3 deploy
+/// action reference lists.
+#[test]
+fn pipeline_roles_have_the_documented_s3_minimum() {
+    let all = templates(&[]);
+    let (_, seed) = &all[0];
+    let artifact = actions_on(seed, "ArtifactBucket");
+    for action in [
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+        "s3:PutObjectAcl",
+        "s3:GetBucketAcl",
+        "s3:GetBucketLocation",
+        "s3:GetBucketVersioning",
+    ] {
+        assert!(
+            artifact.iter().any(|a| a == action),
+            "artifact store lacks {action}: {artifact:?}"
+        );
+    }
+    let (_, site) = &all[1];
+    let site_actions = actions_on(site, "SiteWebBucket");
+    for action in [
+        "s3:PutObject",
+        "s3:GetBucketAcl",
+        "s3:GetBucketLocation",
+        "s3:GetBucketVersioning",
+    ] {
+        assert!(
+            site_actions.iter().any(|a| a == action),
+            "site bucket lacks {action}: {site_actions:?}"
+        );
+    }
+}

@@ -362,6 +362,32 @@ fn every_emitted_yaml_reads_back_the_same_under_yaml_1_1() {
 fn hostile_strings_in_env_commands_paths_and_hooks_read_back_under_yaml_1_1() {
     for hostile in YAML_HOSTILE {
         let pipe = hostile.replace('\\', "\\\\").replace('"', "\\\"");
+        // Path fields refuse what a command would read as an option or a path would resolve
+        // out of place (a leading `-` or `/`, `..`, control and bidi characters: P3004); they
+        // get the hostile string behind an `x`, or a plain word when even that is refused.
+        let path_ok = |text: &str| {
+            !text.starts_with(['-', '/'])
+                && !text.split('/').any(|part| part == "..")
+                && !text.chars().any(|ch| {
+                    ch.is_control()
+                        || matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+                })
+        };
+        let path = if path_ok(hostile) {
+            (*hostile).to_string()
+        } else if path_ok(&format!("x{hostile}")) {
+            format!("x{hostile}")
+        } else {
+            "plain".to_string()
+        };
+        let path_pipe = path.replace('\\', "\\\\").replace('"', "\\\"");
+        // Environment values refuse control characters other than tab (P3004).
+        let env = if hostile.chars().any(|ch| ch.is_control() && ch != '\t') {
+            "plain".to_string()
+        } else {
+            (*hostile).to_string()
+        };
+        let env_pipe = env.replace('\\', "\\\\").replace('"', "\\\"");
         // Hook names become file names (P3008 keeps them to letters, digits, `_`, `-`).
         let file_name = hostile
             .chars()
@@ -372,25 +398,27 @@ fn hostile_strings_in_env_commands_paths_and_hooks_read_back_under_yaml_1_1() {
             String::new()
         };
         // A glob `base_dir` cannot carry the bundle (P3004).
-        let base_dir = if hostile.contains(['*', '?', '[', '{']) {
+        let base_dir = if path.contains(['*', '?', '[', '{']) {
             ""
         } else {
-            "    base_dir = h\n"
+            "    base_dir = p\n"
         };
         let text = format!(
             r#"project = "q"
 param h = "{pipe}"
+param p = "{path_pipe}"
+param e = "{env_pipe}"
 repo app {{}}
 build app {{
   source = repo.app
-  env = {{ A = h, yes = h, "y" = "plain" }}
+  env = {{ A = e, yes = e, "y" = "plain" }}
   build {{
     run "${{h}}"
     run h
   }}
   artifacts {{
-    files = [h, "dist/**/*"]
-{base_dir}    exclude = [h]
+    files = [p, "dist/**/*"]
+{base_dir}    exclude = [p]
   }}
 }}
 instance web {{ tags = {{ Role = "web" }} }}
@@ -398,12 +426,12 @@ deploy web {{
   from = build.app
   target = ec2 {{ tags = {{ Role = "web" }} }}
   files {{
-    h -> "/srv/${{h}}"
+    p -> "/srv/${{p}}"
   }}
   permissions "/srv/app" {{
     owner = "app"
-    pattern = h
-    except = [h]
+    pattern = p
+    except = [p]
   }}
   hook after_install "install" {{
     run "echo ${{h}}"
@@ -429,8 +457,9 @@ deploy web {{
             buildspec["phases"]["build"]["commands"][1], want,
             "{hostile:?}"
         );
+        let want_path = Value::from(path.as_str());
         assert_eq!(
-            buildspec["artifacts"]["exclude-paths"][0], want,
+            buildspec["artifacts"]["exclude-paths"][0], want_path,
             "{hostile:?}"
         );
         let (_, appspec) = artifacts
@@ -439,8 +468,11 @@ deploy web {{
             .find(|(name, _)| name.ends_with("appspec.yml"))
             .expect("appspec");
         let appspec = pyyaml_load(appspec);
-        assert_eq!(appspec["files"][0]["source"], want, "{hostile:?}");
-        assert_eq!(appspec["permissions"][0]["pattern"], want, "{hostile:?}");
+        assert_eq!(appspec["files"][0]["source"], want_path, "{hostile:?}");
+        assert_eq!(
+            appspec["permissions"][0]["pattern"], want_path,
+            "{hostile:?}"
+        );
         if file_name {
             assert_eq!(
                 appspec["hooks"]["ValidateService"][0]["location"],

@@ -157,6 +157,9 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
                         Target::S3 { site, prefix } => {
                             let bucket = primary_id(ctx, Kind::Site, site);
                             permissions.sites.push(sub(&format!("${{{bucket}.Arn}}/*")));
+                            permissions
+                                .site_buckets
+                                .push(sub(&format!("${{{bucket}.Arn}}")));
                             let mut configuration = Map::new();
                             configuration.insert("BucketName".into(), cfn_ref(&bucket));
                             configuration.insert("Extract".into(), json!("true"));
@@ -343,20 +346,32 @@ struct Permissions {
     applications: Vec<Value>,
     configs: Vec<Value>,
     sites: Vec<Value>,
+    site_buckets: Vec<Value>,
 }
 
 impl Permissions {
     fn statements(self) -> Vec<Value> {
         let (bucket, objects) = artifact_bucket_arns();
         let mut statements = vec![
+            // AWS's "CodePipeline service role policy" page lists these for the artifact
+            // store, `PutObjectAcl` and `GetBucketAcl` included (aws-facts §4.3).
             allow(
                 "ArtifactObjects",
-                &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                &[
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:PutObjectAcl",
+                ],
                 vec![objects],
             ),
             allow(
                 "ArtifactBucket",
-                &["s3:GetBucketVersioning", "s3:GetBucketLocation"],
+                &[
+                    "s3:GetBucketAcl",
+                    "s3:GetBucketLocation",
+                    "s3:GetBucketVersioning",
+                ],
                 vec![bucket],
             ),
         ];
@@ -403,7 +418,19 @@ impl Permissions {
             ));
         }
         if !self.sites.is_empty() {
+            // The S3 deploy action reference lists the writes on the objects and these reads
+            // on the bucket; the site buckets enforce bucket-owner ownership, so no ACL is
+            // written and `PutObjectAcl` is not needed (aws-facts §4.3).
             statements.push(allow("Sites", &["s3:PutObject"], self.sites));
+            statements.push(allow(
+                "SiteBuckets",
+                &[
+                    "s3:GetBucketAcl",
+                    "s3:GetBucketLocation",
+                    "s3:GetBucketVersioning",
+                ],
+                self.site_buckets,
+            ));
         }
         statements
     }
