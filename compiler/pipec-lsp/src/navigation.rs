@@ -193,7 +193,9 @@ fn expected_kind(attr: &AttrSpec) -> Option<&'static str> {
         .find(|kind| attr.ty.contains(&format!("{kind} reference")))
 }
 
-fn attr_markdown(attr: &AttrSpec) -> String {
+/// An attribute's hover text: type, doc, default, values, the value rule the checker applies
+/// (`schema::field_rule`, the same table), and the AWS property.
+fn attr_markdown(block: &str, attr: &AttrSpec) -> String {
     let mut out = format!("**{}**: {}", attr.name, attr.ty);
     if attr.required {
         out.push_str(" (required)");
@@ -209,6 +211,9 @@ fn attr_markdown(attr: &AttrSpec) -> String {
             .map(|value| format!("`{value}`"))
             .collect();
         out.push_str(&format!("\n\nValues: {}", values.join(", ")));
+    }
+    if let Some(rule) = schema::field_rule(block, attr.name) {
+        out.push_str(&format!("\n\nAllowed: {}", rule.doc()));
     }
     if attr.aws != "-" {
         out.push_str(&format!("\n\nAWS: `{}`", attr.aws));
@@ -278,7 +283,7 @@ pub(crate) fn hover(units: &[&Unit], uri: &str, text: &str, offset: usize) -> Op
         Slot::ItemStart => {
             let parent = block_spec(&context.enclosing)?;
             if let Some(attr) = parent.attrs.iter().find(|attr| attr.name == word) {
-                return Some(markdown(attr_markdown(attr)));
+                return Some(markdown(attr_markdown(parent.keyword, attr)));
             }
             let nested =
                 schema::nested(parent.keyword, word).or_else(|| schema::nested("phase", word))?;
@@ -305,10 +310,11 @@ pub(crate) fn hover(units: &[&Unit], uri: &str, text: &str, offset: usize) -> Op
                     "**service.{name}**: the service principal `{principal}`"
                 )));
             }
+            let spec = block_spec(&context.enclosing)?;
             let attr = value_attr(&context.enclosing, key)?;
             attr.values
                 .contains(&word.as_str())
-                .then(|| markdown(attr_markdown(attr)))
+                .then(|| markdown(attr_markdown(spec.keyword, attr)))
         }
         Slot::UseModule | Slot::Text => None,
     }
@@ -407,7 +413,7 @@ pub(crate) fn completion(units: &[&Unit], text: &str, offset: usize) -> Vec<Comp
                         attr.name,
                         CompletionItemKind::PROPERTY,
                         Some(attr.ty.to_string()),
-                        Some(attr_markdown(attr)),
+                        Some(attr_markdown(spec.keyword, attr)),
                     );
                     entry.insert_text = Some(format!("{} = ", attr.name));
                     items.push(entry);

@@ -95,6 +95,16 @@ fn hover_shows_schema_docs_and_what_a_reference_points_at() {
         .as_str()
         .unwrap()
         .contains("ec2.amazonaws.com"));
+    // The value rule the checker applies is part of the attribute's hover.
+    client.replace(URI, 2, "repo app {\n  branch = \"main\"\n}\n");
+    let hover = client
+        .request(
+            "textDocument/hover",
+            position_params(json!({ "line": 1, "character": 3 })),
+        )
+        .unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("Allowed: a git branch name"), "{text}");
     assert!(client.shutdown().success());
 }
 
