@@ -918,3 +918,45 @@ fn sigkill_of_pipec_still_ends_the_namespace_sandbox() {
     kill_leftovers(&marker);
     assert!(left.is_empty(), "left running in the sandbox: {left:?}");
 }
+
+/// The bundle is written under `$CODEBUILD_SRC_DIR`: a `cd` in the build phase (one shell for
+/// every phase) does not move `appspec.yml` and `scripts/` out of the artifact, and an
+/// `exclude` of other shell scripts leaves them in. The hook checks what was deployed.
+#[test]
+fn bundle_survives_a_cd_in_the_build_and_an_exclude() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("bundle-cd", temp.path());
+    let output = run(temp.path(), &["run", "--local", "bundle-cd/pipeline.pipe"]);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let artifact = temp.path().join("bundle-cd/.pipec/run/artifacts/app");
+    assert!(artifact.join("appspec.yml").is_file());
+    assert!(artifact.join("scripts/AfterInstall-check.sh").is_file());
+    assert!(!artifact.join("sub/appspec.yml").exists());
+    assert!(!artifact.join("src/tool.sh").exists());
+    assert_eq!(
+        deploy_steps(&stdout)
+            .iter()
+            .find(|(name, _)| name == "AfterInstall")
+            .map(|(_, status)| status.as_str()),
+        Some("ok"),
+        "{stdout}"
+    );
+
+    // `**/*.sh` would drop the hook scripts: refused before anything runs.
+    let pipe = temp.path().join("bundle-cd/pipeline.pipe");
+    let original = std::fs::read_to_string(&pipe).expect("read the fixture");
+    let broad = original.replace("\"src/**/*.sh\"", "\"**/*.sh\"");
+    assert_ne!(broad, original);
+    std::fs::write(&pipe, broad).expect("write the fixture");
+    let output = run(temp.path(), &["run", "--local", "bundle-cd/pipeline.pipe"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[P4008]"), "{stderr}");
+    assert!(stderr.contains("scripts/AfterInstall-check.sh"), "{stderr}");
+}

@@ -141,6 +141,7 @@ codes! {
     UNMATCHED_TAG_FILTER = "P4002" "unmatched-tag-filter" Warning;
     SHARED_BUILD_OUTPUT = "P4003" "shared-build-output" Error;
     MISSING_SOFTWARE = "P4007" "missing-software" Error;
+    EXCLUDE_STRIPS_BUNDLE = "P4008" "exclude-strips-bundle" Error;
     IAM_WILDCARD_ACTION = "P4101" "iam-wildcard-action" Warning;
     IAM_WILDCARD_RESOURCE = "P4102" "iam-wildcard-resource" Warning;
     IAM_PASSROLE_WILDCARD = "P4103" "iam-passrole-wildcard" Warning;

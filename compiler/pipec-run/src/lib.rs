@@ -19,7 +19,6 @@ mod build_env;
 mod buildspec;
 mod context;
 mod deploy;
-mod glob;
 mod install;
 mod manifest;
 mod process;
