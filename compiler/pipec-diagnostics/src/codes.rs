@@ -188,6 +188,7 @@ codes! {
     RUN_WORKDIR_OVERLAPS_SOURCE = "P7011" "workdir-overlaps-source" Error;
     RUN_WORKDIR_NOT_PIPECS = "P7012" "workdir-not-pipecs" Error;
     RUN_INTERRUPTED = "P7013" "run-interrupted" Error;
+    RUN_SOFTWARE_NOT_ON_HOST = "P7020" "software-not-on-host" Warning;
     INTERNAL_ERROR = "P9000" "internal-error" Bug;
     IO_ERROR = "P9001" "io-error" Error;
 }

@@ -81,6 +81,8 @@ pub(crate) struct Instance {
     root: PathBuf,
     keeper: Option<Keeper>,
     groups: Vec<u32>,
+    /// Rewrite mode: a directory of stubs put first on hooks' `PATH` ([`Instance::hide`]).
+    stub_dir: Option<PathBuf>,
 }
 
 impl Instance {
@@ -99,6 +101,7 @@ impl Instance {
             root,
             keeper: None,
             groups: Vec::new(),
+            stub_dir: None,
         };
         if mode == SandboxMode::Rewrite {
             return Ok((instance, None));
@@ -176,6 +179,17 @@ impl Instance {
                 command
                     .current_dir(&self.root)
                     .env("PIPEC_INSTANCE_ROOT", &self.root);
+                if let Some(stubs) = &self.stub_dir {
+                    let mut path = vec![stubs.clone()];
+                    path.extend(
+                        std::env::var_os("PATH")
+                            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+                            .unwrap_or_default(),
+                    );
+                    if let Ok(joined) = std::env::join_paths(path) {
+                        command.env("PATH", joined);
+                    }
+                }
                 command
             }
         };
@@ -229,6 +243,75 @@ impl Instance {
             self.groups.push(group);
         }
         outcome
+    }
+
+    /// Hides commands from the hooks: `stubs` holds `(command, stub file)`, `stub_dir` the
+    /// directory of the stubs (named after their commands). In namespace mode every file that
+    /// the command resolves to in a directory of `search` (links followed inside the sandbox)
+    /// gets the stub bind-mounted over it, in the keeper's mount namespace, so an absolute path
+    /// (`/usr/bin/node`) and `PATH` lookups both reach the stub; returns how many files were
+    /// covered. A keeper adopted from a `--keep-running` run keeps the mounts it has. In rewrite
+    /// mode the stub directory goes first on hooks' `PATH` (absolute paths still reach the host's
+    /// files).
+    pub(crate) fn hide(
+        &mut self,
+        stubs: &[(String, PathBuf)],
+        stub_dir: &Path,
+        search: &[PathBuf],
+    ) -> Result<usize, String> {
+        let Some(keeper) = &self.keeper else {
+            self.stub_dir = Some(stub_dir.to_path_buf());
+            return Ok(stubs.len());
+        };
+        if keeper.child.is_none() || stubs.is_empty() {
+            return Ok(0);
+        }
+        let view = self.view_root();
+        let merged = std::fs::canonicalize(self.dir.join(".overlay/merged"))
+            .map_err(|error| error.to_string())?;
+        let mut mounts: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for (command, stub) in stubs {
+            for dir in search {
+                let found = resolve_in_root(&view, &dir.join(command).to_string_lossy(), true);
+                let Ok(inside) = found.strip_prefix(&view) else {
+                    continue;
+                };
+                let target = merged.join(inside);
+                if found.is_file() && !mounts.iter().any(|(_, known)| *known == target) {
+                    mounts.push((stub.clone(), target));
+                }
+            }
+        }
+        if mounts.is_empty() {
+            return Ok(0);
+        }
+        // `nsenter -m` without `-r`: the namespace's own root (the host's tree, where the stubs
+        // are), not the keeper's chroot.
+        let mut command = Command::new("nsenter");
+        command.arg("-t").arg(keeper.pid.to_string());
+        if keeper.user_namespace {
+            command.args(["-U", "--preserve-credentials"]);
+        }
+        command.args([
+            "-m",
+            "--",
+            "sh",
+            "-c",
+            "while [ \"$#\" -ge 2 ]; do mount --bind \"$1\" \"$2\" || exit 1; shift 2; done",
+            "pipec-hide",
+        ]);
+        for (stub, target) in &mounts {
+            command.arg(stub).arg(target);
+        }
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|error| format!("cannot run `nsenter`: {error}"))?;
+        if output.status.success() {
+            Ok(mounts.len())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+        }
     }
 
     /// Processes started by hooks that are still running: in namespace mode every process in
