@@ -960,3 +960,142 @@ fn bundle_survives_a_cd_in_the_build_and_an_exclude() {
     assert!(stderr.contains("error[P4008]"), "{stderr}");
     assert!(stderr.contains("scripts/AfterInstall-check.sh"), "{stderr}");
 }
+
+/// Hooks see only the software their instance has: `node` is hidden from an instance that
+/// installs nothing (Amazon Linux 2023 ships no Node.js), in both sandbox modes, even though this
+/// machine has it; `curl`, part of the image, stays. With `software = ["node"]` the hook passes.
+#[test]
+fn hooks_see_only_the_software_their_instance_installs() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let fixture = copy_fixture("software", temp.path());
+    let pipe = fixture.join("pipeline.pipe");
+    let original = std::fs::read_to_string(&pipe).expect("read the fixture");
+    let hook_line = original
+        .lines()
+        .position(|line| line.contains("hook after_install \"version\""))
+        .expect("the hook")
+        + 1;
+    for sandbox in ["namespace", "rewrite"] {
+        let output = run(
+            temp.path(),
+            &[
+                "run",
+                "--local",
+                "software/pipeline.pipe",
+                "--sandbox",
+                sandbox,
+            ],
+        );
+        let stdout = text(&output.stdout);
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(127),
+            "{sandbox}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        let at = format!("[at software/pipeline.pipe:{hook_line}]");
+        assert!(
+            stdout.lines().any(|line| line.contains("AfterInstall")
+                && line.contains("exit 127")
+                && line.contains(&at)),
+            "{sandbox}: {stdout}"
+        );
+        assert_eq!(
+            deploy_steps(&stdout)
+                .iter()
+                .find(|(name, _)| name == "BeforeInstall")
+                .map(|(_, status)| status.as_str()),
+            Some("ok"),
+            "{sandbox}: curl is part of the image\n{stdout}"
+        );
+        assert!(stderr.contains("error[P7003]"), "{stderr}");
+        assert!(
+            stderr.contains(
+                "node: command not found (instance web does not install `node`; add it to `software` or use a preset that needs it)"
+            ),
+            "{sandbox}: {stderr}"
+        );
+        if sandbox == "namespace" {
+            snapshot(
+                "software_not_installed",
+                &masked(
+                    &format!("--- stdout ---\n{stdout}--- stderr ---\n{stderr}"),
+                    None,
+                ),
+            );
+        }
+    }
+    // The build (CodeBuild's image, here this machine) still has node.
+    assert!(fixture
+        .join(".pipec/run/artifacts/app/node-version.txt")
+        .is_file());
+
+    let installed = original.replace("software = []", "software = [\"node\"]");
+    assert_ne!(installed, original);
+    std::fs::write(&pipe, installed).expect("write the fixture");
+    let output = run(temp.path(), &["run", "--local", "software/pipeline.pipe"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+}
+
+/// `static.nginx` + `static.reload` + `static.health` on this machine's nginx (Debian's package,
+/// laid out like Ubuntu's; installed by scripts/setup-test-packages.sh), inside the namespace
+/// sandbox. The fixture's first hook moves the package's default server to the test's port and
+/// adds one to `nginx.conf` as Amazon Linux 2023 has it; the last hook fails unless the site's
+/// own index is what answers.
+#[test]
+fn static_nginx_preset_serves_the_site_not_the_default_page() {
+    assert!(
+        ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .iter()
+            .any(|path| Path::new(path).is_file()),
+        "nginx is missing: run scripts/setup-test-packages.sh"
+    );
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("static-nginx", temp.path());
+    let port = free_port();
+    let var = format!("port={port}");
+    let output = run(
+        temp.path(),
+        &[
+            "run",
+            "--local",
+            "static-nginx/pipeline.pipe",
+            "--sandbox",
+            "namespace",
+            "--var",
+            var.as_str(),
+        ],
+    );
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(
+        deploy_steps(&stdout),
+        steps(&[
+            ("ApplicationStop", "skipped"),
+            ("DownloadBundle", "ok"),
+            ("BeforeInstall", "ok"),
+            ("Install", "ok"),
+            ("AfterInstall", "ok"),
+            ("ApplicationStart", "ok"),
+            ("ValidateService", "ok"),
+            ("ValidateService", "ok"),
+        ]),
+        "{stdout}"
+    );
+    // The sandbox's nginx ended with the run; the host's configuration is untouched.
+    assert!(!listening(port));
+    let host_default =
+        std::fs::read_to_string("/etc/nginx/sites-enabled/default").unwrap_or_default();
+    assert!(!host_default.contains(&port.to_string()));
+}
