@@ -73,6 +73,11 @@ struct Keeper {
     pid: u32,
     /// Its PID namespace (`pid:[…]`).
     pid_namespace: String,
+    /// For a keeper adopted from a `--keep-running` run: a process inside its namespace that
+    /// lasts while this run holds its stdin. The lingering keeper ends once it is alone in the
+    /// namespace ([`KEEPER_LOOP`]); without this, it would end between two hooks of this run
+    /// as soon as ApplicationStop has stopped the servers it kept.
+    holder: Option<Child>,
 }
 
 /// One instance sandbox.
@@ -325,7 +330,7 @@ impl Instance {
                     .iter()
                     .filter(|info| {
                         info.pid != keeper.pid
-                            && !(info.parent == keeper.pid && is_keeper_pause(info.pid))
+                            && !is_keeper_pause(info.pid)
                             && process::pid_namespace(info.pid).as_deref()
                                 == Some(keeper.pid_namespace.as_str())
                     })
@@ -370,6 +375,7 @@ impl Instance {
                 let _ = stdin.write_all(b"keep\n").and_then(|()| stdin.flush());
             }
             keeper.stdin = None;
+            release_holder(&mut keeper);
             let _ = std::fs::write(
                 &record,
                 format!("{} {}\n", keeper.pid, u8::from(keeper.user_namespace)),
@@ -395,6 +401,7 @@ impl Drop for Instance {
 /// for `unshare`.
 fn end_keeper(keeper: &mut Keeper) {
     keeper.stdin = None;
+    release_holder(keeper);
     process::signal("KILL", &[i64::from(keeper.pid)]);
     if let Some(child) = keeper.child.as_mut() {
         let _ = child.kill();
@@ -403,6 +410,20 @@ fn end_keeper(keeper: &mut Keeper) {
     let deadline = Instant::now() + process::GRACE;
     while process::is_alive(keeper.pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Ends the holder of an adopted keeper (end of file on its stdin, then a kill for good
+/// measure) and reaps `nsenter`.
+fn release_holder(keeper: &mut Keeper) {
+    if let Some(mut holder) = keeper.holder.take() {
+        drop(holder.stdin.take());
+        let deadline = Instant::now() + process::GRACE;
+        while matches!(holder.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = holder.kill();
+        let _ = holder.wait();
     }
 }
 
@@ -520,10 +541,19 @@ if read -r line && [ "$line" = keep ]; then
 fi
 "#;
 
-/// True for the `sleep` of a lingering keeper's loop ([`KEEPER_LOOP`]).
+/// What the holder of an adopted keeper runs: it waits for end of file on its stdin.
+const HOLDER_SCRIPT: &str = "read -r _ || :";
+
+/// The holder's `$0`, which tells it from the hooks' processes.
+const HOLDER_NAME: &str = "pipec-keeper-holder";
+
+/// True for the `sleep` of a lingering keeper's loop ([`KEEPER_LOOP`]) and for the holder of an
+/// adopted keeper: the sandbox's own processes, not the hooks'.
 fn is_keeper_pause(pid: u32) -> bool {
-    std::fs::read(Path::new("/proc").join(pid.to_string()).join("cmdline"))
-        .is_ok_and(|cmdline| cmdline == b"sleep\x001.999\x00")
+    std::fs::read(Path::new("/proc").join(pid.to_string()).join("cmdline")).is_ok_and(|cmdline| {
+        cmdline == b"sleep\x001.999\x00"
+            || cmdline == format!("sh\0-c\0{HOLDER_SCRIPT}\0{HOLDER_NAME}\0").as_bytes()
+    })
 }
 
 fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
@@ -598,6 +628,7 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
         stdin,
         pid,
         pid_namespace: String::new(),
+        holder: None,
     };
     let namespaces = (
         process::pid_namespace(pid),
@@ -634,13 +665,32 @@ fn adopt_keeper(dir: &Path) -> Option<Keeper> {
     let adoptable = root == merged
         && process::is_alive(pid)
         && Some(&pid_namespace) != process::pid_namespace(std::process::id()).as_ref();
-    adoptable.then_some(Keeper {
+    if !adoptable {
+        return None;
+    }
+    let mut keeper = Keeper {
         child: None,
         user_namespace,
         stdin: None,
         pid,
         pid_namespace,
-    })
+        holder: None,
+    };
+    let mut command = keeper.enter();
+    command
+        .args(["--wdns=/", "--", "sh", "-c", HOLDER_SCRIPT, HOLDER_NAME])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    keeper.holder = command.spawn().ok();
+    // The keeper may have ended before the holder arrived (nothing was left in it).
+    let holding = keeper.holder.is_some() && process::is_alive(pid);
+    if !holding {
+        end_keeper(&mut keeper);
+        return None;
+    }
+    Some(keeper)
 }
 
 fn is_root() -> bool {
