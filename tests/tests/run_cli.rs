@@ -1045,9 +1045,8 @@ fn hooks_see_only_the_software_their_instance_installs() {
 
 /// `static.nginx` + `static.reload` + `static.health` on this machine's nginx (Debian's package,
 /// laid out like Ubuntu's; installed by scripts/setup-test-packages.sh), inside the namespace
-/// sandbox. The fixture's first hook moves the package's default server to the test's port and
-/// adds one to `nginx.conf` as Amazon Linux 2023 has it; the last hook fails unless the site's
-/// own index is what answers.
+/// sandbox. The fixture's first hook recreates Ubuntu's or Amazon Linux 2023's default server on
+/// the test's port; the last hook fails unless the site's own index is what answers.
 #[test]
 fn static_nginx_preset_serves_the_site_not_the_default_page() {
     assert!(
@@ -1056,10 +1055,17 @@ fn static_nginx_preset_serves_the_site_not_the_default_page() {
             .any(|path| Path::new(path).is_file()),
         "nginx is missing: run scripts/setup-test-packages.sh"
     );
+    for layout in ["ubuntu", "al2023"] {
+        serve_static_site(layout);
+    }
+}
+
+fn serve_static_site(layout: &str) {
     let temp = tempfile::tempdir().expect("tempdir");
     copy_fixture("static-nginx", temp.path());
     let port = free_port();
     let var = format!("port={port}");
+    let layout_var = format!("layout={layout}");
     let output = run(
         temp.path(),
         &[
@@ -1070,6 +1076,8 @@ fn static_nginx_preset_serves_the_site_not_the_default_page() {
             "namespace",
             "--var",
             var.as_str(),
+            "--var",
+            layout_var.as_str(),
         ],
     );
     let stdout = text(&output.stdout);
@@ -1077,7 +1085,7 @@ fn static_nginx_preset_serves_the_site_not_the_default_page() {
     assert_eq!(
         output.status.code(),
         Some(0),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
+        "{layout}\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert_eq!(
         deploy_steps(&stdout),
