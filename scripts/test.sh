@@ -2,11 +2,13 @@
 # Runs every check CI runs: formatting, clippy, and the whole test suite (which also runs
 # cfn-lint, yamllint and shellcheck on generated files and deploys to the moto emulator), and a
 # bounded fuzzing run of the parser, checker and formatter (PIPEC_FUZZ_SECONDS, default 30).
-# The external tools are installed into ./.venv by scripts/setup-test-tools.sh.
+# The external tools are installed into ./.venv by scripts/setup-test-tools.sh, OS packages
+# that local-run tests use (nginx) by scripts/setup-test-packages.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIPEC_VENV="$(scripts/setup-test-tools.sh)"
 export PIPEC_VENV
+scripts/setup-test-packages.sh
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

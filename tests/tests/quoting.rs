@@ -592,6 +592,6 @@ deploy web {
     run("sh", &script, dir.path());
     assert_eq!(
         std::fs::read_to_string(&unit).expect("the unit"),
-        "[Unit]\nAfter=network.target\n[Service]\nWorkingDirectory=/srv/my-app\nEnvironment=PORT=3000\nExecStart=/usr/bin/env node dist/server.js\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
+        "[Unit]\nAfter=network.target\n[Service]\nWorkingDirectory=/srv/my-app\nEnvironment=PORT=3000\nEnvironment=NODE_ENV=production\nExecStart=/usr/bin/env node dist/server.js\nRestart=always\n[Install]\nWantedBy=multi-user.target\n"
     );
 }

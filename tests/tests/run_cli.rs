@@ -918,3 +918,192 @@ fn sigkill_of_pipec_still_ends_the_namespace_sandbox() {
     kill_leftovers(&marker);
     assert!(left.is_empty(), "left running in the sandbox: {left:?}");
 }
+
+/// The bundle is written under `$CODEBUILD_SRC_DIR`: a `cd` in the build phase (one shell for
+/// every phase) does not move `appspec.yml` and `scripts/` out of the artifact, and an
+/// `exclude` of other shell scripts leaves them in. The hook checks what was deployed.
+#[test]
+fn bundle_survives_a_cd_in_the_build_and_an_exclude() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("bundle-cd", temp.path());
+    let output = run(temp.path(), &["run", "--local", "bundle-cd/pipeline.pipe"]);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let artifact = temp.path().join("bundle-cd/.pipec/run/artifacts/app");
+    assert!(artifact.join("appspec.yml").is_file());
+    assert!(artifact.join("scripts/AfterInstall-check.sh").is_file());
+    assert!(!artifact.join("sub/appspec.yml").exists());
+    assert!(!artifact.join("src/tool.sh").exists());
+    assert_eq!(
+        deploy_steps(&stdout)
+            .iter()
+            .find(|(name, _)| name == "AfterInstall")
+            .map(|(_, status)| status.as_str()),
+        Some("ok"),
+        "{stdout}"
+    );
+
+    // `**/*.sh` would drop the hook scripts: refused before anything runs.
+    let pipe = temp.path().join("bundle-cd/pipeline.pipe");
+    let original = std::fs::read_to_string(&pipe).expect("read the fixture");
+    let broad = original.replace("\"src/**/*.sh\"", "\"**/*.sh\"");
+    assert_ne!(broad, original);
+    std::fs::write(&pipe, broad).expect("write the fixture");
+    let output = run(temp.path(), &["run", "--local", "bundle-cd/pipeline.pipe"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[P4008]"), "{stderr}");
+    assert!(stderr.contains("scripts/AfterInstall-check.sh"), "{stderr}");
+}
+
+/// Hooks see only the software their instance has: `node` is hidden from an instance that
+/// installs nothing (Amazon Linux 2023 ships no Node.js), in both sandbox modes, even though this
+/// machine has it; `curl`, part of the image, stays. With `software = ["node"]` the hook passes.
+#[test]
+fn hooks_see_only_the_software_their_instance_installs() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let fixture = copy_fixture("software", temp.path());
+    let pipe = fixture.join("pipeline.pipe");
+    let original = std::fs::read_to_string(&pipe).expect("read the fixture");
+    let hook_line = original
+        .lines()
+        .position(|line| line.contains("hook after_install \"version\""))
+        .expect("the hook")
+        + 1;
+    for sandbox in ["namespace", "rewrite"] {
+        let output = run(
+            temp.path(),
+            &[
+                "run",
+                "--local",
+                "software/pipeline.pipe",
+                "--sandbox",
+                sandbox,
+            ],
+        );
+        let stdout = text(&output.stdout);
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(127),
+            "{sandbox}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        let at = format!("[at software/pipeline.pipe:{hook_line}]");
+        assert!(
+            stdout.lines().any(|line| line.contains("AfterInstall")
+                && line.contains("exit 127")
+                && line.contains(&at)),
+            "{sandbox}: {stdout}"
+        );
+        assert_eq!(
+            deploy_steps(&stdout)
+                .iter()
+                .find(|(name, _)| name == "BeforeInstall")
+                .map(|(_, status)| status.as_str()),
+            Some("ok"),
+            "{sandbox}: curl is part of the image\n{stdout}"
+        );
+        assert!(stderr.contains("error[P7003]"), "{stderr}");
+        assert!(
+            stderr.contains(
+                "node: command not found (instance web does not install `node`; add it to `software` or use a preset that needs it)"
+            ),
+            "{sandbox}: {stderr}"
+        );
+        if sandbox == "namespace" {
+            snapshot(
+                "software_not_installed",
+                &masked(
+                    &format!("--- stdout ---\n{stdout}--- stderr ---\n{stderr}"),
+                    None,
+                ),
+            );
+        }
+    }
+    // The build (CodeBuild's image, here this machine) still has node.
+    assert!(fixture
+        .join(".pipec/run/artifacts/app/node-version.txt")
+        .is_file());
+
+    let installed = original.replace("software = []", "software = [\"node\"]");
+    assert_ne!(installed, original);
+    std::fs::write(&pipe, installed).expect("write the fixture");
+    let output = run(temp.path(), &["run", "--local", "software/pipeline.pipe"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&output.stderr)
+    );
+}
+
+/// `static.nginx` + `static.reload` + `static.health` on this machine's nginx (Debian's package,
+/// laid out like Ubuntu's; installed by scripts/setup-test-packages.sh), inside the namespace
+/// sandbox. The fixture's first hook recreates Ubuntu's or Amazon Linux 2023's default server on
+/// the test's port; the last hook fails unless the site's own index is what answers.
+#[test]
+fn static_nginx_preset_serves_the_site_not_the_default_page() {
+    assert!(
+        ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .iter()
+            .any(|path| Path::new(path).is_file()),
+        "nginx is missing: run scripts/setup-test-packages.sh"
+    );
+    for layout in ["ubuntu", "al2023"] {
+        serve_static_site(layout);
+    }
+}
+
+fn serve_static_site(layout: &str) {
+    let temp = tempfile::tempdir().expect("tempdir");
+    copy_fixture("static-nginx", temp.path());
+    let port = free_port();
+    let var = format!("port={port}");
+    let layout_var = format!("layout={layout}");
+    let output = run(
+        temp.path(),
+        &[
+            "run",
+            "--local",
+            "static-nginx/pipeline.pipe",
+            "--sandbox",
+            "namespace",
+            "--var",
+            var.as_str(),
+            "--var",
+            layout_var.as_str(),
+        ],
+    );
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{layout}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(
+        deploy_steps(&stdout),
+        steps(&[
+            ("ApplicationStop", "skipped"),
+            ("DownloadBundle", "ok"),
+            ("BeforeInstall", "ok"),
+            ("Install", "ok"),
+            ("AfterInstall", "ok"),
+            ("ApplicationStart", "ok"),
+            ("ValidateService", "ok"),
+            ("ValidateService", "ok"),
+        ]),
+        "{stdout}"
+    );
+    // The sandbox's nginx ended with the run; the host's configuration is untouched.
+    assert!(!listening(port));
+    let host_default =
+        std::fs::read_to_string("/etc/nginx/sites-enabled/default").unwrap_or_default();
+    assert!(!host_default.contains(&port.to_string()));
+}

@@ -143,6 +143,7 @@ codes! {
     UNMATCHED_TAG_FILTER = "P4002" "unmatched-tag-filter" Warning;
     SHARED_BUILD_OUTPUT = "P4003" "shared-build-output" Error;
     MISSING_SOFTWARE = "P4007" "missing-software" Error;
+    EXCLUDE_STRIPS_BUNDLE = "P4008" "exclude-strips-bundle" Error;
     IAM_WILDCARD_ACTION = "P4101" "iam-wildcard-action" Warning;
     IAM_WILDCARD_RESOURCE = "P4102" "iam-wildcard-resource" Warning;
     IAM_PASSROLE_WILDCARD = "P4103" "iam-passrole-wildcard" Warning;
@@ -189,6 +190,7 @@ codes! {
     RUN_WORKDIR_OVERLAPS_SOURCE = "P7011" "workdir-overlaps-source" Error;
     RUN_WORKDIR_NOT_PIPECS = "P7012" "workdir-not-pipecs" Error;
     RUN_INTERRUPTED = "P7013" "run-interrupted" Error;
+    RUN_SOFTWARE_NOT_ON_HOST = "P7020" "software-not-on-host" Warning;
     INTERNAL_ERROR = "P9000" "internal-error" Bug;
     IO_ERROR = "P9001" "io-error" Error;
 }

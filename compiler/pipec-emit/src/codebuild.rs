@@ -317,21 +317,29 @@ pub(crate) fn buildspec_text(ctx: &mut Ctx<'_>, build: &Build) -> String {
 
 /// For a build feeding an EC2 deploy: the commands that write the revision into the artifact's
 /// base directory. Contents travel base64-encoded; every path goes through `shell::quote`.
+///
+/// Paths are absolute under `$CODEBUILD_SRC_DIR`, the directory CodeBuild resolves `artifacts`
+/// (and `base-directory`) against (aws-facts §2.2, §2.3): buildspec 0.2 runs every command in
+/// one shell (§2.1), so a `cd` in an earlier command or phase would otherwise move relative
+/// paths out of the artifact. The variable stays outside the quotes, in `"…"`, so the build's
+/// shell expands it (and does not split it); the user's `base_dir` is quoted as one word.
 fn bundle_commands(ctx: &mut Ctx<'_>, build: &Build) -> Option<Vec<String>> {
     let deploy = ctx.program.deploys.iter().find(|deploy| {
         deploy.from == build.origin.name && matches!(deploy.target, Target::Ec2 { .. })
     })?;
     let base = build.artifacts.base_dir.clone().unwrap_or_default();
+    let base = base.trim_matches('/').trim_start_matches("./");
     let join = |path: &str| {
-        if base.is_empty() {
+        let relative = if base.is_empty() || base == "." {
             path.to_string()
         } else {
-            format!("{}/{path}", base.trim_end_matches('/'))
-        }
+            format!("{base}/{path}")
+        };
+        format!("\"$CODEBUILD_SRC_DIR\"/{}", quote(&relative))
     };
-    let mut commands = vec![format!("mkdir -p {}", quote(&join("scripts")))];
+    let mut commands = vec![format!("mkdir -p {}", join("scripts"))];
     for (path, content) in revision_files(ctx, deploy) {
-        let target = quote(&join(&path));
+        let target = join(&path);
         commands.push(format!(
             "printf '%s' {} | base64 -d > {target}",
             quote(&base64_encode(content.as_bytes()))

@@ -18,6 +18,36 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The program's instances that an EC2 deploy selects by tags (every tag group matched), with
+/// their OS and the software their UserData installs: `pipec run --local` gives its sandbox
+/// exactly that software (docs/run-local.md).
+fn selected_instances(program: &pipec_ir::Program, target: &Target) -> Vec<Value> {
+    let Target::Ec2 { groups } = target else {
+        return Vec::new();
+    };
+    program
+        .instances
+        .iter()
+        .filter(|instance| {
+            !groups.is_empty()
+                && groups.iter().all(|group| {
+                    group
+                        .iter()
+                        .any(|filter| crate::ec2::matches(filter, &instance.tags))
+                })
+        })
+        .map(|instance| {
+            json!({
+                "name": instance.origin.name,
+                "os": instance.os,
+                "agent": instance.agent,
+                "software": instance.software,
+                "source": instance.origin.location,
+            })
+        })
+        .collect()
+}
+
 /// Builds the manifest.
 pub(crate) fn build(
     ctx: &mut Ctx<'_>,
@@ -116,6 +146,7 @@ pub(crate) fn build(
                     "deployment_group": deploy.group_name,
                     "bucket": null,
                     "hooks": hooks,
+                    "instances": selected_instances(program, &deploy.target),
                     "source": deploy.origin.location,
                 })
             }

@@ -118,18 +118,25 @@ fn revision_writing_commands_are_inert_and_exact() {
         .iter()
         .position(|c| c.starts_with("mkdir -p "))
         .expect("bundle commands");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let base = dir.path().join(format!("dist{NASTY}"));
+    let temp = tempfile::tempdir().expect("temp dir");
+    // CODEBUILD_SRC_DIR with a space and a `$`: the variable must expand once, as one word.
+    let dir_path = temp.path().join("src dir $HOME");
+    let base = dir_path.join(format!("dist{NASTY}"));
     std::fs::create_dir_all(&base).expect("mkdir");
+    // The commands run after a `cd` elsewhere (buildspec 0.2: one shell for every phase), and
+    // still write into the artifact's base directory.
+    let elsewhere = dir_path.join("sub");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
     let script = format!("set -euo pipefail\n{}\n", commands[start..].join("\n"));
     let status = Command::new("bash")
         .arg("-c")
         .arg(&script)
-        .current_dir(dir.path())
+        .current_dir(&elsewhere)
+        .env("CODEBUILD_SRC_DIR", &dir_path)
         .status()
         .expect("bash");
     assert!(status.success());
-    for entry in walk(dir.path()) {
+    for entry in walk(temp.path()) {
         assert_ne!(
             entry.file_name().and_then(|n| n.to_str()),
             Some("x"),

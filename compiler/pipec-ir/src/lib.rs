@@ -4,6 +4,7 @@
 //! within their kind; the emitter turns them into `Ref`/`Fn::GetAtt`.
 #![warn(missing_docs)]
 
+pub mod glob;
 pub mod shell;
 pub mod software;
 

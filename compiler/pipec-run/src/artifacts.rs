@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::buildspec::ArtifactSpec;
-use crate::glob::Glob;
+use pipec_ir::glob::Glob;
 
 /// Collects the artifact; returns the number of files, or the patterns that matched nothing
 /// (and copy errors).

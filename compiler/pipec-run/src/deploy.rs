@@ -18,6 +18,7 @@ use crate::manifest::{DeployEntry, Manifest};
 use crate::process;
 use crate::report::{Stage, Status};
 use crate::sandbox::{Instance, ScriptOutcome};
+use crate::software;
 use crate::source::copy_tree;
 
 /// The agent's deployment root on the instance.
@@ -109,6 +110,43 @@ fn run_s3_deploy(
     }
 }
 
+/// Limits the sandbox to the software the deploy's instances have (docs/run-local.md,
+/// "Software"): hides the commands of catalogue software they do not install, and warns (P7020)
+/// about software they install that this machine lacks.
+fn offer_software(
+    context: &mut Context<'_, '_>,
+    name: &str,
+    entry: &DeployEntry,
+    instance: &mut Instance,
+    workdir: &Path,
+) {
+    let search = software::search_path();
+    let Some(offer) = software::offer(&entry.instances, &|command| {
+        software::on_host(command, &search)
+    }) else {
+        return;
+    };
+    for (instance_name, software_name, commands, source) in &offer.missing_here {
+        let diagnostic = software::not_on_host(name, instance_name, software_name, commands);
+        let diagnostic = context.locate(diagnostic, source, "declared here");
+        context.error(diagnostic);
+    }
+    let stub_dir = workdir.join("instances").join(name).join("not-installed");
+    let hidden = software::write_stubs(&stub_dir, &offer)
+        .map_err(|error| error.to_string())
+        .and_then(|stubs| instance.hide(&stubs, &stub_dir, &search));
+    if let Err(reason) = hidden {
+        context.error(
+            Diagnostic::warning(
+                Code::RUN_SANDBOX_FALLBACK,
+                format!("deploy `{name}`: the software its instance does not install could not be hidden from hooks"),
+            )
+            .note(reason)
+            .note("Hooks see all of this machine's software."),
+        );
+    }
+}
+
 /// One deployment to one instance sandbox.
 struct Deployment {
     name: String,
@@ -129,7 +167,7 @@ impl Deployment {
         entry: &DeployEntry,
     ) -> Option<Deployment> {
         let workdir = context.workdir().to_path_buf();
-        let (instance, fallback) = match Instance::open(
+        let (mut instance, fallback) = match Instance::open(
             &workdir.join("instances").join(name),
             context.request.sandbox,
         ) {
@@ -153,6 +191,7 @@ impl Deployment {
                     .note("Appspec destinations are rewritten under the sandbox root; hook scripts run on the host with `PIPEC_INSTANCE_ROOT` set."),
             );
         }
+        offer_software(context, name, entry, &mut instance, &workdir);
         let application = entry.application.clone().unwrap_or_else(|| name.to_owned());
         let group_name = entry
             .deployment_group
@@ -440,7 +479,19 @@ impl Deployment {
             if outcome == ScriptOutcome::Interrupted {
                 return false;
             }
-            if let Some(diagnostic) = diagnostic {
+            if let Some(mut diagnostic) = diagnostic {
+                if exit_code == Some(127) {
+                    // bash's status for a command it cannot find: say which one, and when the
+                    // instance does not install it, the stub's advice (see `software`).
+                    let output = std::fs::read_to_string(&log).unwrap_or_default();
+                    if let Some(line) = output
+                        .lines()
+                        .rev()
+                        .find(|line| line.contains("command not found"))
+                    {
+                        diagnostic = diagnostic.note(line.trim().to_owned());
+                    }
+                }
                 let diagnostic = diagnostic.note(format!(
                     "Its output is in `{}`.",
                     context.relative(&log).display()

@@ -8,8 +8,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use crate::appspec::{AppSpec, FileExists, Permission};
-use crate::glob::Glob;
 use crate::sandbox::Instance;
+use pipec_ir::glob::Glob;
 
 /// What Install did.
 #[derive(Clone, Debug, Default)]

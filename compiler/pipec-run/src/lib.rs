@@ -19,7 +19,6 @@ mod build_env;
 mod buildspec;
 mod context;
 mod deploy;
-mod glob;
 mod install;
 mod manifest;
 mod process;
@@ -27,6 +26,7 @@ mod report;
 mod sandbox;
 mod session;
 pub mod shell;
+mod software;
 mod source;
 mod workdir;
 
@@ -37,8 +37,8 @@ use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::SourceDb;
 
 pub use manifest::{
-    ActionEntry, BuildEntry, DeployEntry, EnvironmentEntry, HookEntry, Manifest, PipelineEntry,
-    StageEntry,
+    ActionEntry, BuildEntry, DeployEntry, EnvironmentEntry, HookEntry, InstanceEntry, Manifest,
+    PipelineEntry, StageEntry,
 };
 pub use process::cancel;
 pub use report::{

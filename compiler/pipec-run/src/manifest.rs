@@ -105,6 +105,24 @@ pub struct DeployEntry {
     pub deployment_group: Option<String>,
     /// EC2: hooks in lifecycle order.
     pub hooks: Vec<HookEntry>,
+    /// EC2: the program's instances it selects, with the software they install.
+    pub instances: Vec<InstanceEntry>,
+    /// `file:line` of its block.
+    pub source: String,
+}
+
+/// An instance an EC2 deploy selects.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct InstanceEntry {
+    /// The instance block's name.
+    pub name: String,
+    /// `amazon_linux` or `ubuntu`.
+    pub os: String,
+    /// Whether it runs the CodeDeploy agent (and so has UserData that installs software).
+    pub agent: bool,
+    /// What its UserData installs (names of `pipec_ir::software::CATALOG`).
+    pub software: Vec<String>,
     /// `file:line` of its block.
     pub source: String,
 }

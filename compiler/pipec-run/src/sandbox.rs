@@ -73,6 +73,11 @@ struct Keeper {
     pid: u32,
     /// Its PID namespace (`pid:[…]`).
     pid_namespace: String,
+    /// For a keeper adopted from a `--keep-running` run: a process inside its namespace that
+    /// lasts while this run holds its stdin. The lingering keeper ends once it is alone in the
+    /// namespace ([`KEEPER_LOOP`]); without this, it would end between two hooks of this run
+    /// as soon as ApplicationStop has stopped the servers it kept.
+    holder: Option<Child>,
 }
 
 /// One instance sandbox.
@@ -81,6 +86,8 @@ pub(crate) struct Instance {
     root: PathBuf,
     keeper: Option<Keeper>,
     groups: Vec<u32>,
+    /// Rewrite mode: a directory of stubs put first on hooks' `PATH` ([`Instance::hide`]).
+    stub_dir: Option<PathBuf>,
 }
 
 impl Instance {
@@ -99,6 +106,7 @@ impl Instance {
             root,
             keeper: None,
             groups: Vec::new(),
+            stub_dir: None,
         };
         if mode == SandboxMode::Rewrite {
             return Ok((instance, None));
@@ -176,6 +184,17 @@ impl Instance {
                 command
                     .current_dir(&self.root)
                     .env("PIPEC_INSTANCE_ROOT", &self.root);
+                if let Some(stubs) = &self.stub_dir {
+                    let mut path = vec![stubs.clone()];
+                    path.extend(
+                        std::env::var_os("PATH")
+                            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+                            .unwrap_or_default(),
+                    );
+                    if let Ok(joined) = std::env::join_paths(path) {
+                        command.env("PATH", joined);
+                    }
+                }
                 command
             }
         };
@@ -231,6 +250,75 @@ impl Instance {
         outcome
     }
 
+    /// Hides commands from the hooks: `stubs` holds `(command, stub file)`, `stub_dir` the
+    /// directory of the stubs (named after their commands). In namespace mode every file that
+    /// the command resolves to in a directory of `search` (links followed inside the sandbox)
+    /// gets the stub bind-mounted over it, in the keeper's mount namespace, so an absolute path
+    /// (`/usr/bin/node`) and `PATH` lookups both reach the stub; returns how many files were
+    /// covered. A keeper adopted from a `--keep-running` run keeps the mounts it has. In rewrite
+    /// mode the stub directory goes first on hooks' `PATH` (absolute paths still reach the host's
+    /// files).
+    pub(crate) fn hide(
+        &mut self,
+        stubs: &[(String, PathBuf)],
+        stub_dir: &Path,
+        search: &[PathBuf],
+    ) -> Result<usize, String> {
+        let Some(keeper) = &self.keeper else {
+            self.stub_dir = Some(stub_dir.to_path_buf());
+            return Ok(stubs.len());
+        };
+        if keeper.child.is_none() || stubs.is_empty() {
+            return Ok(0);
+        }
+        let view = self.view_root();
+        let merged = std::fs::canonicalize(self.dir.join(".overlay/merged"))
+            .map_err(|error| error.to_string())?;
+        let mut mounts: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for (command, stub) in stubs {
+            for dir in search {
+                let found = resolve_in_root(&view, &dir.join(command).to_string_lossy(), true);
+                let Ok(inside) = found.strip_prefix(&view) else {
+                    continue;
+                };
+                let target = merged.join(inside);
+                if found.is_file() && !mounts.iter().any(|(_, known)| *known == target) {
+                    mounts.push((stub.clone(), target));
+                }
+            }
+        }
+        if mounts.is_empty() {
+            return Ok(0);
+        }
+        // `nsenter -m` without `-r`: the namespace's own root (the host's tree, where the stubs
+        // are), not the keeper's chroot.
+        let mut command = Command::new("nsenter");
+        command.arg("-t").arg(keeper.pid.to_string());
+        if keeper.user_namespace {
+            command.args(["-U", "--preserve-credentials"]);
+        }
+        command.args([
+            "-m",
+            "--",
+            "sh",
+            "-c",
+            "while [ \"$#\" -ge 2 ]; do mount --bind \"$1\" \"$2\" || exit 1; shift 2; done",
+            "pipec-hide",
+        ]);
+        for (stub, target) in &mounts {
+            command.arg(stub).arg(target);
+        }
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|error| format!("cannot run `nsenter`: {error}"))?;
+        if output.status.success() {
+            Ok(mounts.len())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+        }
+    }
+
     /// Processes started by hooks that are still running: in namespace mode every process in
     /// the instance's PID namespace (daemons that called `setsid` or `unshare` included) and
     /// their descendants, otherwise the members of the hooks' process groups and their
@@ -242,7 +330,7 @@ impl Instance {
                     .iter()
                     .filter(|info| {
                         info.pid != keeper.pid
-                            && !(info.parent == keeper.pid && is_keeper_pause(info.pid))
+                            && !is_keeper_pause(info.pid)
                             && process::pid_namespace(info.pid).as_deref()
                                 == Some(keeper.pid_namespace.as_str())
                     })
@@ -287,6 +375,7 @@ impl Instance {
                 let _ = stdin.write_all(b"keep\n").and_then(|()| stdin.flush());
             }
             keeper.stdin = None;
+            release_holder(&mut keeper);
             let _ = std::fs::write(
                 &record,
                 format!("{} {}\n", keeper.pid, u8::from(keeper.user_namespace)),
@@ -312,6 +401,7 @@ impl Drop for Instance {
 /// for `unshare`.
 fn end_keeper(keeper: &mut Keeper) {
     keeper.stdin = None;
+    release_holder(keeper);
     process::signal("KILL", &[i64::from(keeper.pid)]);
     if let Some(child) = keeper.child.as_mut() {
         let _ = child.kill();
@@ -320,6 +410,20 @@ fn end_keeper(keeper: &mut Keeper) {
     let deadline = Instant::now() + process::GRACE;
     while process::is_alive(keeper.pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Ends the holder of an adopted keeper (end of file on its stdin, then a kill for good
+/// measure) and reaps `nsenter`.
+fn release_holder(keeper: &mut Keeper) {
+    if let Some(mut holder) = keeper.holder.take() {
+        drop(holder.stdin.take());
+        let deadline = Instant::now() + process::GRACE;
+        while matches!(holder.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = holder.kill();
+        let _ = holder.wait();
     }
 }
 
@@ -437,10 +541,19 @@ if read -r line && [ "$line" = keep ]; then
 fi
 "#;
 
-/// True for the `sleep` of a lingering keeper's loop ([`KEEPER_LOOP`]).
+/// What the holder of an adopted keeper runs: it waits for end of file on its stdin.
+const HOLDER_SCRIPT: &str = "read -r _ || :";
+
+/// The holder's `$0`, which tells it from the hooks' processes.
+const HOLDER_NAME: &str = "pipec-keeper-holder";
+
+/// True for the `sleep` of a lingering keeper's loop ([`KEEPER_LOOP`]) and for the holder of an
+/// adopted keeper: the sandbox's own processes, not the hooks'.
 fn is_keeper_pause(pid: u32) -> bool {
-    std::fs::read(Path::new("/proc").join(pid.to_string()).join("cmdline"))
-        .is_ok_and(|cmdline| cmdline == b"sleep\x001.999\x00")
+    std::fs::read(Path::new("/proc").join(pid.to_string()).join("cmdline")).is_ok_and(|cmdline| {
+        cmdline == b"sleep\x001.999\x00"
+            || cmdline == format!("sh\0-c\0{HOLDER_SCRIPT}\0{HOLDER_NAME}\0").as_bytes()
+    })
 }
 
 fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
@@ -515,6 +628,7 @@ fn start_keeper(dir: &Path, root: &Path) -> Result<Keeper, String> {
         stdin,
         pid,
         pid_namespace: String::new(),
+        holder: None,
     };
     let namespaces = (
         process::pid_namespace(pid),
@@ -551,13 +665,32 @@ fn adopt_keeper(dir: &Path) -> Option<Keeper> {
     let adoptable = root == merged
         && process::is_alive(pid)
         && Some(&pid_namespace) != process::pid_namespace(std::process::id()).as_ref();
-    adoptable.then_some(Keeper {
+    if !adoptable {
+        return None;
+    }
+    let mut keeper = Keeper {
         child: None,
         user_namespace,
         stdin: None,
         pid,
         pid_namespace,
-    })
+        holder: None,
+    };
+    let mut command = keeper.enter();
+    command
+        .args(["--wdns=/", "--", "sh", "-c", HOLDER_SCRIPT, HOLDER_NAME])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    keeper.holder = command.spawn().ok();
+    // The keeper may have ended before the holder arrived (nothing was left in it).
+    let holding = keeper.holder.is_some() && process::is_alive(pid);
+    if !holding {
+        end_keeper(&mut keeper);
+        return None;
+    }
+    Some(keeper)
 }
 
 fn is_root() -> bool {

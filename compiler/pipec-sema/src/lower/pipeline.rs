@@ -297,6 +297,9 @@ impl<'a> Checker<'a> {
                     } else {
                         None
                     };
+                    for diag in bundle_excludes(build, deploy) {
+                        self.report(diag);
+                    }
                     if let Some(problem) = problem {
                         self.report(
                             Diagnostic::error(Code::INVALID_VALUE, format!("build `{}` cannot carry the bundle of deploy `{}`", build.origin.name, deploy.origin.name))
@@ -332,4 +335,50 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// P4008: `exclude` patterns of `build` that match a file of `deploy`'s bundle. CodeBuild
+/// applies `exclude-paths` to everything under the base directory (aws-facts §2.2), and the
+/// bundle (`appspec.yml`, `scripts/<Event>-<hook>.sh`) is written at its root, so such a pattern
+/// drops it from the artifact the CodeDeploy action receives.
+fn bundle_excludes(build: &pipec_ir::Build, deploy: &Deploy) -> Vec<Diagnostic> {
+    // The script names as pipec-emit writes them (`codedeploy::script_path`).
+    let file_part = |name: &str| -> String {
+        name.chars()
+            .map(|ch| {
+                if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
+                    ch
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let mut bundle = vec!["appspec.yml".to_string()];
+    bundle.extend(deploy.hooks.iter().map(|hook| {
+        format!(
+            "scripts/{}-{}.sh",
+            file_part(&hook.event),
+            file_part(&hook.name)
+        )
+    }));
+    build
+        .artifacts
+        .exclude
+        .iter()
+        .filter_map(|pattern| {
+            let glob = pipec_ir::glob::Glob::new(pattern);
+            let hit = bundle.iter().find(|path| glob.matches(path))?;
+            Some(
+                Diagnostic::error(
+                    Code::EXCLUDE_STRIPS_BUNDLE,
+                    format!("`exclude` pattern `{pattern}` of build `{}` would drop `{hit}` of deploy `{}` from the build output", build.origin.name, deploy.origin.name),
+                )
+                .primary(build.origin.span.clone(), format!("excludes `{hit}`"))
+                .secondary(deploy.origin.span.clone(), "EC2 deploy of this build")
+                .note("CodeBuild applies `exclude-paths` to pipec's `appspec.yml` and `scripts/` too; without them the deployment fails.")
+                .help("make the pattern more specific, e.g. `src/**/*.sh` instead of `**/*.sh`"),
+            )
+        })
+        .collect()
 }

@@ -1,16 +1,17 @@
-//! Glob patterns as buildspec `artifacts` and appspec `permissions` use them: `*` and `?`
+//! Glob patterns as buildspec `artifacts` (and `exclude-paths`) and appspec `permissions` use them: `*` and `?`
 //! within one path segment, `[…]` character classes, and `**` as a whole segment for any number
 //! of directories (including none). Paths are `/`-separated and relative.
 
 /// A compiled pattern.
 #[derive(Clone, Debug)]
-pub(crate) struct Glob {
+pub struct Glob {
     segments: Vec<String>,
 }
 
 impl Glob {
     /// Compiles `pattern`. A leading `./` and repeated or trailing `/` are ignored.
-    pub(crate) fn new(pattern: &str) -> Self {
+    #[must_use]
+    pub fn new(pattern: &str) -> Self {
         let segments = pattern
             .split('/')
             .filter(|segment| !segment.is_empty() && *segment != ".")
@@ -20,14 +21,16 @@ impl Glob {
     }
 
     /// True when the pattern has no wildcard at all (it names one path).
-    pub(crate) fn is_literal(&self) -> bool {
+    #[must_use]
+    pub fn is_literal(&self) -> bool {
         self.segments
             .iter()
             .all(|segment| !segment.contains(['*', '?', '[']))
     }
 
     /// True when the relative path `path` matches.
-    pub(crate) fn matches(&self, path: &str) -> bool {
+    #[must_use]
+    pub fn matches(&self, path: &str) -> bool {
         let parts: Vec<&str> = path
             .split('/')
             .filter(|part| !part.is_empty() && *part != ".")
