@@ -27,3 +27,5 @@ else
 fi
 echo "== cargo test"
 cargo test --workspace --quiet
+echo "== editors (VS Code in code-server, Neovim, cargo install)"
+PIPEC_VENV="$PIPEC_VENV" scripts/test-editors.sh -q
