@@ -58,7 +58,7 @@ if [ ! -x "$cs/node_modules/.bin/code-server" ]; then
   cp "$(command -v rg)" "$tmp/rg"
   tar -C "$tmp" -czf "$cache/$RIPGREP_ASSET" rg
   echo "installing code-server $CODE_SERVER_VERSION (builds native modules; a few minutes)" >&2
-  if ! (cd "$cs" && TMPDIR="$tmp" npm_config_unsafe_perm=true \
+  if ! (cd "$cs" && TMPDIR="$tmp" npm_config_unsafe_perm=true npm_config_yes=true \
     npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" > "$tools/code-server-install.log" 2>&1); then
     tail -30 "$tools/code-server-install.log" >&2
     echo "error: installing code-server failed (log: $tools/code-server-install.log)" >&2
