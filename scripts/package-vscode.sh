@@ -40,7 +40,7 @@ else
   case "$target" in win32-*) exe=pipec.exe ;; esac
   cp "$binary" "server/$exe"
   # Debug information is most of a debug build's size; the package does not need it.
-  if [ "$target" = linux-x64 ] && command -v strip > /dev/null; then strip "server/$exe"; fi
+  if [ "$target" = linux-x64 ] && command -v strip > /dev/null; then strip "server/$exe" 2> /dev/null || true; fi
   chmod 755 "server/$exe"
   npx vsce package --no-dependencies --target "$target" --out "$out" < /dev/null >&2
 fi

@@ -2,11 +2,17 @@
 # Runs every check CI runs: formatting, clippy, and the whole test suite (which also runs
 # cfn-lint, yamllint and shellcheck on generated files and deploys to the moto emulator), and a
 # bounded fuzzing run of the parser, checker and formatter (PIPEC_FUZZ_SECONDS, default 30).
-# The external tools are installed into ./.venv by scripts/setup-test-tools.sh.
+# The external tools are installed into ./.venv by scripts/setup-test-tools.sh; the editor tests
+# (scripts/test-editors.sh: VS Code in code-server, Neovim, cargo install) run last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIPEC_VENV="$(scripts/setup-test-tools.sh)"
 export PIPEC_VENV
+mkdir -p target
+# The editor tests' tools (Chromium, code-server, Neovim, Playwright) install in the background
+# while the Rust checks run; the editor tests wait for them at the end.
+scripts/setup-editor-tools.sh "$PIPEC_VENV" > target/setup-editor-tools.log 2>&1 &
+editor_tools=$!
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
@@ -28,4 +34,9 @@ fi
 echo "== cargo test"
 cargo test --workspace --quiet
 echo "== editors (VS Code in code-server, Neovim, cargo install)"
-PIPEC_VENV="$PIPEC_VENV" scripts/test-editors.sh -q
+if ! wait "$editor_tools"; then
+  tail -40 target/setup-editor-tools.log
+  echo "installing the editor tools failed: see target/setup-editor-tools.log" >&2
+  exit 1
+fi
+scripts/test-editors.sh -q

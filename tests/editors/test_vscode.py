@@ -90,7 +90,10 @@ def code_server(tmp_path: Path, workspace: Path, settings: dict):
         [exe, *common, "--install-extension", vsix], env=env, capture_output=True, text=True, timeout=180
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    assert "pipec" in installed.stdout + installed.stderr, installed.stdout + installed.stderr
+    # The platform package's folder, with the bundled server.
+    folders = [p for p in extensions.glob("pipec.pipec-*") if (p / "package.json").exists()]
+    assert len(folders) == 1, (list(extensions.iterdir()), installed.stdout)
+    assert (folders[0] / "server" / "pipec").is_file(), list((folders[0]).iterdir())
     port = free_port()
     log = open(tmp_path / "code-server.log", "w")
     proc = subprocess.Popen(
@@ -175,7 +178,7 @@ def command(page: Page, name: str) -> None:
 
 def go_to(page: Page, line: int, column: int) -> None:
     page.keyboard.press("Control+G")
-    page.locator(".quick-input-widget input").fill(f"{line}:{column}")
+    page.locator(".quick-input-widget input").fill(f":{line}:{column}")
     page.keyboard.press("Enter")
     expect(page.locator("#status\\.editor\\.selection")).to_contain_text(f"Ln {line}, Col {column}")
 
@@ -207,9 +210,9 @@ def test_extension_in_vscode(tmp_path, seed_copy):
         page.locator(".monaco-editor textarea").first.focus()
         go_to(page, bad_line, 4)
         page.keyboard.press("Control+.")
-        fix = page.locator(".action-widget .monaco-list-row", has_text="branch").first
+        fix = page.locator(".action-widget .monaco-list-row.focused", has_text="replace with `branch`")
         fix.wait_for(timeout=TIMEOUT)
-        fix.click()
+        page.keyboard.press("Enter")
         page.keyboard.press("Control+S")
         deadline = time.monotonic() + 30
         while 'branch = "main"' not in pipeline.read_text().split("\n")[bad_line - 1]:
