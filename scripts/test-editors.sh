@@ -18,5 +18,6 @@ export PIPEC_BIN="$root/target/debug/pipec"
 export PIPEC_VSIX="$vsix"
 export PIPEC_CODE_SERVER="$tools/code-server"
 export PIPEC_NVIM="$tools/nvim"
+export PIPEC_NVIM_OLD=/usr/bin/nvim
 export PIPEC_CHROMIUM=/usr/bin/chromium
 "$venv/bin/python" -m pytest -c tests/editors/pytest.ini tests/editors --durations=5 "$@"

@@ -1,5 +1,6 @@
-"""Neovim with editors/nvim/pipec.lua, headless: a real Neovim starts `pipec lsp` on a .pipe
-file and receives its diagnostics; on a Neovim older than 0.10 setup() says so and stops."""
+"""Neovim with editors/nvim/pipec.lua, headless: a real Neovim (0.11) starts `pipec lsp` on a
+.pipe file and receives its diagnostics; on a Neovim older than 0.10 (Debian 12's 0.7.2, and a
+simulated 0.9.5) setup() says so and stops, without a Lua error."""
 
 import json
 import subprocess
@@ -42,7 +43,7 @@ vim.api.nvim_create_autocmd("VimEnter", {{
 """
 
 
-def run_nvim(tmp_path: Path, pipec: str, file: Path, fake_old: bool = False) -> tuple[dict, str]:
+def run_nvim(tmp_path: Path, pipec: str, file: Path, fake_old: bool = False, nvim: str | None = None) -> tuple[dict, str]:
     out = tmp_path / "result.json"
     init = tmp_path / "init.lua"
     fake = (
@@ -63,7 +64,7 @@ def run_nvim(tmp_path: Path, pipec: str, file: Path, fake_old: bool = False) -> 
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
     proc = subprocess.run(
-        [tool("PIPEC_NVIM"), "--headless", "--clean", "-u", str(init), str(file)],
+        [nvim or tool("PIPEC_NVIM"), "--headless", "--clean", "-u", str(init), str(file)],
         env=env,
         cwd=file.parent,
         capture_output=True,
@@ -96,3 +97,14 @@ def test_older_neovim_is_refused_with_a_clear_message(tmp_path, pipec_bin, seed_
     assert result == {"setup": False}
     assert "Neovim 0.10 or newer is needed" in stderr, stderr
     assert "this is Neovim 0.9.5" in stderr, stderr
+
+
+def test_debian_neovim_0_7_is_refused_with_a_clear_message(tmp_path, pipec_bin, seed_copy):
+    old = tool("PIPEC_NVIM_OLD")
+    version = subprocess.run([old, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    assert version.startswith("NVIM v0."), version
+    result, stderr = run_nvim(tmp_path, pipec_bin, seed_copy / "pipeline.pipe", nvim=old)
+    assert result == {"setup": False}
+    assert "Neovim 0.10 or newer is needed" in stderr, stderr
+    assert f"this is Neovim {version.removeprefix('NVIM v')}" in stderr, stderr
+    assert "stack traceback" not in stderr and "attempt to" not in stderr, stderr

@@ -50,6 +50,7 @@ SETTINGS = {
 }
 
 TIMEOUT = 60_000  # ms, for anything that waits on the language server or code-server
+expect.set_options(timeout=30_000)  # a loaded CI machine is slow to repaint the status bar
 
 
 def free_port() -> int:
