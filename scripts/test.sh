@@ -3,12 +3,19 @@
 # cfn-lint, yamllint and shellcheck on generated files and deploys to the moto emulator), and a
 # bounded fuzzing run of the parser, checker and formatter (PIPEC_FUZZ_SECONDS, default 30).
 # The external tools are installed into ./.venv by scripts/setup-test-tools.sh, OS packages
-# that local-run tests use (nginx) by scripts/setup-test-packages.sh.
+# that local-run tests use (nginx) by scripts/setup-test-packages.sh; the editor tests
+# (scripts/test-editors.sh: VS Code in code-server, Neovim, cargo install) run last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIPEC_VENV="$(scripts/setup-test-tools.sh)"
 export PIPEC_VENV
+# apt-get first, in the foreground: the editor tools' background install uses apt-get too.
 scripts/setup-test-packages.sh
+mkdir -p target
+# The editor tests' tools (Chromium, code-server, Neovim, Playwright) install in the background
+# while the Rust checks run; the editor tests wait for them at the end.
+scripts/setup-editor-tools.sh "$PIPEC_VENV" > target/setup-editor-tools.log 2>&1 &
+editor_tools=$!
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
@@ -29,3 +36,10 @@ else
 fi
 echo "== cargo test"
 cargo test --workspace --quiet
+echo "== editors (VS Code in code-server, Neovim, cargo install)"
+if ! wait "$editor_tools"; then
+  tail -40 target/setup-editor-tools.log
+  echo "installing the editor tools failed: see target/setup-editor-tools.log" >&2
+  exit 1
+fi
+scripts/test-editors.sh -q

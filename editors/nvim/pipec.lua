@@ -1,4 +1,5 @@
--- pipec for Neovim (0.10+): `.pipe` filetype, comment string, and the pipec language server.
+-- pipec for Neovim (0.10 or newer): `.pipe` filetype, comment string, and the pipec language
+-- server. On an older Neovim, setup() reports that and returns false.
 --
 -- Put this file on your runtimepath (e.g. ~/.config/nvim/lua/pipec.lua) and call
 --   require("pipec").setup({ cmd = { "pipec", "lsp" } })
@@ -20,7 +21,30 @@ local function root_dir(path)
   return found and vim.fs.dirname(found) or vim.fs.dirname(path)
 end
 
+-- The oldest Neovim this works with: vim.lsp.start, vim.fs and the diagnostics API it uses.
+M.min_version = "0.10"
+
+--- Whether this Neovim is new enough; otherwise an error message naming both versions.
+function M.check_version()
+  if vim.fn.has("nvim-" .. M.min_version) == 1 then
+    return true
+  end
+  local v = vim.version and vim.version() or {}
+  local this = v.major and string.format("%d.%d.%d", v.major, v.minor, v.patch) or "unknown"
+  return false,
+    string.format(
+      "pipec: Neovim %s or newer is needed for the pipec language server; this is Neovim %s",
+      M.min_version,
+      this
+    )
+end
+
 function M.setup(opts)
+  local ok, message = M.check_version()
+  if not ok then
+    vim.api.nvim_err_writeln(message)
+    return false
+  end
   opts = vim.tbl_deep_extend("force", defaults, opts or {})
 
   vim.filetype.add({ extension = { pipe = "pipe" } })
@@ -52,7 +76,7 @@ function M.setup(opts)
       }
     end
     require("lspconfig").pipec.setup({})
-    return
+    return true
   end
 
   vim.api.nvim_create_autocmd("FileType", {
@@ -67,6 +91,7 @@ function M.setup(opts)
       }, { bufnr = args.buf })
     end,
   })
+  return true
 end
 
 return M

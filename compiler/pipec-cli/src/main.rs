@@ -9,13 +9,34 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `pipec --version`: the crate version and the git revision it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (git ",
+    env!("PIPEC_GIT_REV"),
+    ")"
+);
+
 /// pipec compiles `.pipe` files into AWS delivery pipelines (CloudFormation, buildspec,
 /// appspec and hook scripts) and deploys them.
 #[derive(Debug, Parser)]
-#[command(name = "pipec", version, about, propagate_version = true)]
+#[command(
+    name = "pipec",
+    version = VERSION,
+    about,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "`pipec help <COMMAND>` or `pipec <COMMAND> --help` shows a command's options."
+)]
 pub(crate) struct Cli {
     /// When to use colors: auto (when stderr is a terminal and NO_COLOR is unset), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = output::ColorChoice::Auto,
+        hide_possible_values = true
+    )]
     pub(crate) color: output::ColorChoice,
     /// Same as `--color never`.
     #[arg(long, global = true)]
@@ -47,9 +68,22 @@ pub(crate) enum Command {
     /// Print the pipeline as a picture: stages, actions and the resources each uses.
     Graph(commands::graph::Args),
     /// Run the language server on stdin/stdout (for editors).
-    Lsp,
+    Lsp(LspArgs),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
+}
+
+/// `pipec lsp`: the language server always speaks on stdin/stdout. The flags that language
+/// clients add by convention are accepted, so an editor can start it as it starts any server.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LspArgs {
+    /// Use stdin/stdout (the only transport; accepted because clients such as
+    /// vscode-languageclient add it).
+    #[arg(long)]
+    stdio: bool,
+    /// The editor's process id (accepted and ignored: `initialize` carries it too).
+    #[arg(long = "clientProcessId", value_name = "PID")]
+    client_process_id: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -67,7 +101,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Graph(args) => commands::graph::run(&args, color),
-        Command::Lsp => match pipec_lsp::run_stdio() {
+        Command::Lsp(_) => match pipec_lsp::run_stdio() {
             Ok(()) => output::EXIT_OK,
             Err(error) => {
                 eprintln!("error: the language server stopped: {error}");

@@ -28,8 +28,9 @@ fn vscode_manifest_points_at_existing_files() {
     let grammar_file = json(&format!("vscode/{}", grammar["path"].as_str().unwrap()));
     assert_eq!(grammar_file["scopeName"], grammar["scopeName"]);
     assert!(manifest["dependencies"]["vscode-languageclient"].is_string());
-    let main = manifest["main"].as_str().unwrap();
-    let extension = std::fs::read_to_string(editors().join("vscode").join(main)).unwrap();
+    // `main` is the esbuild bundle of src/extension.js (made by scripts/package-vscode.sh).
+    assert_eq!(manifest["main"], "./dist/extension.js");
+    let extension = std::fs::read_to_string(editors().join("vscode/src/extension.js")).unwrap();
     assert!(extension.contains("args: [\"lsp\"]"));
 }
 
