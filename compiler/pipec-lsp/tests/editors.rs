@@ -1,5 +1,5 @@
 //! The editor files are well-formed and agree with each other: VS Code's manifest names the
-//! grammar and language configuration that exist, and Neovim's plugin registers `*.pipe`.
+//! grammar and language configuration that exist, and Neovim's plugin directory registers `*.pipe`.
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -36,8 +36,10 @@ fn vscode_manifest_points_at_existing_files() {
 
 #[test]
 fn neovim_plugin_registers_the_filetype_and_server() {
-    let plugin = std::fs::read_to_string(editors().join("nvim/pipec.lua")).unwrap();
+    let plugin = std::fs::read_to_string(editors().join("nvim/lua/pipec/init.lua")).unwrap();
     assert!(plugin.contains("extension = { pipe = \"pipe\" }"));
+    let ftdetect = std::fs::read_to_string(editors().join("nvim/ftdetect/pipe.vim")).unwrap();
+    assert!(ftdetect.contains("*.pipe setfiletype pipe"));
     assert!(plugin.contains("vim.lsp.start"));
     assert!(plugin.contains("\"pipec\", \"lsp\""));
 }

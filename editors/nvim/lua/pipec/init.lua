@@ -1,0 +1,155 @@
+-- pipec for Neovim (0.10 or newer): the pipec language server for `pipe` buffers.
+--
+-- editors/nvim is a plugin directory: ftdetect/pipe.vim gives `*.pipe` files the filetype
+-- `pipe`, ftplugin/pipe.lua sets `//` comments and two-space indentation, and this module
+-- starts the server. Install the directory with a plugin manager (docs/lsp.md, "Neovim") or
+-- put it on 'runtimepath', then from init.lua:
+--   require("pipec").setup()                              -- `pipec` on PATH
+--   require("pipec").setup({ path = "~/bin/pipec" })      -- or name the binary
+-- Which pipec runs, as in the VS Code extension: the `cmd` option (the whole command), else
+-- the `path` option (an absolute path, `~/…`, or a name looked up on PATH), else `pipec` on
+-- PATH. When it is not found, a message (vim.notify) says what was looked for and names the
+-- `path` option. Without lspconfig it uses vim.lsp.start on every `pipe` buffer; with
+-- nvim-lspconfig installed, pass `{ lspconfig = true }` to register it as `pipec` there.
+-- On a Neovim older than 0.10, setup() reports that and returns false.
+
+local M = {}
+
+local defaults = {
+  -- The pipec binary (like VS Code's `pipec.path`); nil: `pipec` on PATH.
+  path = nil,
+  -- The whole command, e.g. { "/opt/pipec/bin/pipec", "lsp" }; overrides `path`.
+  cmd = nil,
+  -- Delay between the last edit and the check, in milliseconds.
+  debounce_ms = 150,
+  -- Register with nvim-lspconfig instead of starting clients directly.
+  lspconfig = false,
+}
+
+local function root_dir(path)
+  local found = vim.fs.find({ ".git", "pipec.toml" }, { path = path, upward = true })[1]
+  return found and vim.fs.dirname(found) or vim.fs.dirname(path)
+end
+
+-- The oldest Neovim this works with: vim.lsp.start, vim.fs and the diagnostics API it uses.
+M.min_version = "0.10"
+
+--- Whether this Neovim is new enough; otherwise an error message naming both versions.
+function M.check_version()
+  if vim.fn.has("nvim-" .. M.min_version) == 1 then
+    return true
+  end
+  local v = vim.version and vim.version() or {}
+  local this = v.major and string.format("%d.%d.%d", v.major, v.minor, v.patch) or "unknown"
+  return false,
+    string.format(
+      "pipec: Neovim %s or newer is needed for the pipec language server; this is Neovim %s",
+      M.min_version,
+      this
+    )
+end
+
+--- The command that starts the server, with its executable found; or nil and a message that
+--- says what was looked for and which option to set.
+function M.resolve_cmd(opts)
+  local cmd, option
+  if opts.cmd then
+    cmd, option = vim.deepcopy(opts.cmd), "cmd"
+  elseif opts.path then
+    cmd, option = { opts.path, "lsp" }, "path"
+  else
+    cmd = { "pipec", "lsp" }
+  end
+  local wanted = cmd[1]
+  local exe = type(wanted) == "string" and wanted ~= "" and vim.fn.exepath(vim.fs.normalize(wanted)) or ""
+  if exe ~= "" then
+    cmd[1] = exe
+    return cmd
+  end
+  local how = 'require("pipec").setup({ path = "/path/to/pipec" })'
+  if option then
+    return nil,
+      string.format(
+        "pipec: the `%s` option names %s, which is not an executable file or a program on PATH; "
+          .. "set the `path` option to the pipec binary: %s",
+        option,
+        vim.inspect(wanted),
+        how
+      )
+  end
+  return nil,
+    string.format(
+      "pipec: `pipec` is not on PATH, so the pipec language server cannot start; install pipec "
+        .. "(docs/install.md) or set the `path` option: %s",
+      how
+    )
+end
+
+local function notify_error(message)
+  vim.notify(message, vim.log.levels.ERROR, { title = "pipec" })
+end
+
+function M.setup(opts)
+  local ok, message = M.check_version()
+  if not ok then
+    vim.api.nvim_err_writeln(message)
+    return false
+  end
+  opts = vim.tbl_deep_extend("force", defaults, opts or {})
+
+  -- ftdetect/pipe.vim does this too, when editors/nvim is on 'runtimepath'; this covers a
+  -- copied lua/pipec/init.lua alone.
+  vim.filetype.add({ extension = { pipe = "pipe" } })
+
+  local init_options = { debounceMs = opts.debounce_ms }
+  local group = vim.api.nvim_create_augroup("pipec", { clear = true })
+
+  if opts.lspconfig then
+    local cmd, problem = M.resolve_cmd(opts)
+    if not cmd then
+      notify_error(problem)
+      return false
+    end
+    local configs = require("lspconfig.configs")
+    if not configs.pipec then
+      configs.pipec = {
+        default_config = {
+          cmd = cmd,
+          filetypes = { "pipe" },
+          root_dir = function(fname) return root_dir(fname) end,
+          init_options = init_options,
+          single_file_support = true,
+        },
+      }
+    end
+    require("lspconfig").pipec.setup({})
+    return true
+  end
+
+  -- The binary is looked for when the first `pipe` buffer opens (so a PATH set later counts),
+  -- and a missing one is reported once.
+  local reported = false
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = "pipe",
+    callback = function(args)
+      local cmd, problem = M.resolve_cmd(opts)
+      if not cmd then
+        if not reported then
+          reported = true
+          notify_error(problem)
+        end
+        return
+      end
+      vim.lsp.start({
+        name = "pipec",
+        cmd = cmd,
+        root_dir = root_dir(vim.api.nvim_buf_get_name(args.buf)),
+        init_options = init_options,
+      }, { bufnr = args.buf })
+    end,
+  })
+  return true
+end
+
+return M
