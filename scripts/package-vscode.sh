@@ -15,7 +15,10 @@ target="${1:?usage: scripts/package-vscode.sh TARGET [PIPEC_BINARY] [OUT.vsix]}"
 binary="${2:-$root/target/release/pipec}"
 case "$binary" in /*) ;; *) binary="$PWD/$binary" ;; esac
 ext="$root/editors/vscode"
-version="$(node -p 'require(process.argv[1]).version' "$ext/package.json")"
+# The version is the workspace's (Cargo.toml, [workspace.package]), as for the pipec binary;
+# vsce packages with it without rewriting package.json.
+version="$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -1)"
+[ -n "$version" ] || { echo "error: no version in Cargo.toml's [workspace.package]" >&2; exit 2; }
 out="${3:-$root/target/editors/pipec-$target-$version.vsix}"
 mkdir -p "$(dirname "$out")"
 out="$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
@@ -32,7 +35,7 @@ npm run -s bundle >&2
 rm -rf server
 trap 'rm -rf "$ext/server"' EXIT
 if [ "$target" = universal ]; then
-  npx vsce package --no-dependencies --out "$out" < /dev/null >&2
+  npx vsce package "$version" --no-git-tag-version --no-update-package-json --no-dependencies --out "$out" < /dev/null >&2
 else
   [ -x "$binary" ] || { echo "error: no pipec binary at $binary (build it, or pass its path)" >&2; exit 2; }
   mkdir server
@@ -42,6 +45,6 @@ else
   # Debug information is most of a debug build's size; the package does not need it.
   if [ "$target" = linux-x64 ] && command -v strip > /dev/null; then strip "server/$exe" 2> /dev/null || true; fi
   chmod 755 "server/$exe"
-  npx vsce package --no-dependencies --target "$target" --out "$out" < /dev/null >&2
+  npx vsce package "$version" --no-git-tag-version --no-update-package-json --no-dependencies --target "$target" --out "$out" < /dev/null >&2
 fi
 echo "$out"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The editor tests (tests/editors/): the VS Code extension in a real VS Code (code-server,
-# driven by Playwright in Debian's Chromium), Neovim headless, `cargo install`, and the CLI
-# flags editors use. Installs what they need (scripts/setup-editor-tools.sh), packages the
-# extension for linux-x64 with the debug pipec inside, then runs pytest.
+# driven by Playwright in Debian's Chromium), Neovim headless, `cargo install`,
+# scripts/release.sh on the debug build, and the CLI flags editors use. Installs what they need
+# (scripts/setup-editor-tools.sh), packages the extension for linux-x64 with the debug pipec
+# inside, then runs pytest.
 #   PIPEC_VENV   the venv from scripts/setup-test-tools.sh (made when unset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
