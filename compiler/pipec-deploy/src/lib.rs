@@ -42,12 +42,13 @@ mod destroy;
 mod errors;
 pub mod fake;
 mod manifest;
+pub mod operate;
 mod options;
 mod plan;
 mod progress;
 mod render;
 mod reviewed;
-mod sdk;
+pub(crate) mod sdk;
 mod tokens;
 
 pub use apply::{apply, ApplyOutcome, ApplyReport, ResourceFailure};
@@ -56,7 +57,8 @@ pub use destroy::{
 };
 pub use errors::{api_diagnostic, classify};
 pub use manifest::{
-    parse_source, source_location, Manifest, ManifestOutput, ManifestResource, TemplateEntry,
+    parse_source, source_location, Manifest, ManifestAction, ManifestBuild, ManifestDeploy,
+    ManifestHook, ManifestOutput, ManifestPipeline, ManifestResource, ManifestStage, TemplateEntry,
     MANIFEST_FORMAT,
 };
 pub use options::{
