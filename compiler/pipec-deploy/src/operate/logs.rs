@@ -285,10 +285,14 @@ async fn build_logs(
             ))
         }
         None => {
-            let ids = ops
-                .list_builds_for_project(&project)
-                .await
-                .map_err(|e| api_diagnostics(&e))?;
+            let ids = match ops.list_builds_for_project(&project).await {
+                Ok(ids) => ids,
+                Err(error) if error.code == "ResourceNotFoundException" => return Err(no_logs(
+                    format!("CodeBuild has no project `{project}` (`{block}`)"),
+                    "The stack lists it but CodeBuild does not know it; run `pipec apply FILE`.",
+                )),
+                Err(error) => return Err(api_diagnostics(&error)),
+            };
             ids.into_iter().next().ok_or_else(|| {
                 no_logs(
                     format!("project `{project}` (`{block}`) has never run a build"),
