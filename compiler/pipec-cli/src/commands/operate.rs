@@ -86,3 +86,33 @@ pub(crate) fn place(db: &SourceDb, located: &[Located], command: Option<&str>) -
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use pipec_diagnostics::Code;
+
+    #[test]
+    fn a_failed_command_is_labelled_at_its_run_line_else_at_the_block() {
+        let mut db = SourceDb::new();
+        let text = "build app {\n  install {\n    run \"npm ci\"\n  }\n  build {\n    run \"npm test\"\n  }\n}\n";
+        db.add("pipeline.pipe", text);
+        let located = Located {
+            diagnostic: Diagnostic::new(Code::BUILD_COMMAND_FAILED, "command `npm test` failed"),
+            location: Some(("pipeline.pipe".to_string(), 1)),
+        };
+        let at_run = place(&db, std::slice::from_ref(&located), Some("npm test"));
+        let span = at_run[0].primary_span().unwrap();
+        assert_eq!(&text[span.start()..span.end()], "run \"npm test\"");
+        let at_block = place(&db, std::slice::from_ref(&located), Some("make"));
+        let span = at_block[0].primary_span().unwrap();
+        assert_eq!(&text[span.start()..span.end()], "build app {");
+        let nowhere = Located {
+            location: None,
+            ..located
+        };
+        assert!(place(&db, &[nowhere], None)[0].labels.is_empty());
+    }
+}
