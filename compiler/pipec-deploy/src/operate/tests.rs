@@ -540,3 +540,48 @@ async fn not_found_cases_have_their_own_codes() {
     let _ = writeln!(out, "## no build yet\n{}", diagnostics_text(&error));
     insta::assert_snapshot!("operate_not_found", out);
 }
+
+#[tokio::test]
+async fn follow_prints_new_lines_until_the_build_ends() {
+    let mut data = FakeOperateData::default();
+    let id = format!("{PROJECT}:0d6e");
+    data.builds.insert(
+        id.clone(),
+        BuildInfo {
+            id: id.clone(),
+            status: "SUCCEEDED".to_string(),
+            ..BuildInfo::default()
+        },
+    );
+    data.logs.insert(
+        format!("/aws/codebuild/{PROJECT}/0d6e"),
+        vec![log(0, "one"), log(1, "two"), log(2, "three")],
+    );
+    let ops = FakeOperate::new(data);
+    let mut build = crate::operate::BuildLogs {
+        label: "app".to_string(),
+        build: BuildInfo {
+            id,
+            status: "IN_PROGRESS".to_string(),
+            ..BuildInfo::default()
+        },
+        log_group: format!("/aws/codebuild/{PROJECT}"),
+        log_stream: "0d6e".to_string(),
+        phases: vec![crate::operate::LogGroup::default()],
+        failed_command: None,
+        next_token: Some("2".to_string()),
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let on_event = |event: &LogEvent| seen.lock().unwrap().push(event.message.clone());
+    crate::operate::follow_build(
+        &ops,
+        &mut build,
+        PollPolicy::immediate(),
+        &CancelFlag::new(),
+        &on_event,
+    )
+    .await
+    .unwrap();
+    assert_eq!(*seen.lock().unwrap(), ["three"]);
+    assert_eq!(build.build.status, "SUCCEEDED");
+}
