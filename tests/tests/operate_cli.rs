@@ -84,6 +84,21 @@ logs.put_log_events(logGroupName=group, logStreamName=stream,
 print(build_id)
 "#;
 
+/// Plays CodeDeploy in moto: the application, its group and one deployment.
+const SEED_DEPLOYMENT: &str = r#"
+import sys, boto3
+endpoint, name = sys.argv[1], sys.argv[2]
+kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+          aws_access_key_id="testing", aws_secret_access_key="testing")
+cd = boto3.client("codedeploy", **kw)
+cd.create_application(applicationName=name, computePlatform="Server")
+cd.create_deployment_group(applicationName=name, deploymentGroupName=name,
+                           serviceRoleArn="arn:aws:iam::123456789012:role/seed-codedeploy")
+deployment = cd.create_deployment(applicationName=name, deploymentGroupName=name,
+    revision={"revisionType": "S3", "s3Location": {"bucket": "b", "key": "k", "bundleType": "zip"}})
+print(deployment["deploymentId"])
+"#;
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .current_dir(dir)
@@ -215,6 +230,34 @@ fn apply_release_status_logs_push_against_moto() {
         install < npm_ci && npm_ci < build && build < passed,
         "{}",
         logs.stdout
+    );
+
+    // A deploy's logs: moto keeps deployments but not their instances' lifecycle events
+    // (ListDeploymentTargets), which the report says in a warning.
+    let python = test_venv().unwrap().join("bin/python");
+    let seeded = Command::new(python)
+        .args(["-c", SEED_DEPLOYMENT, endpoint, "fe-server-dev-web"])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let deployment_id = String::from_utf8_lossy(&seeded.stdout).trim().to_string();
+    let deploy = pipec(dir, endpoint, &["logs", "pipeline.pipe", "deploy.web"]);
+    assert!(
+        deploy
+            .stdout
+            .contains(&format!("Deployment {deployment_id} (deploy.web)")),
+        "{}\n{}",
+        deploy.stdout,
+        deploy.stderr
+    );
+    assert!(
+        deploy.stderr.contains("lifecycle events could not be read"),
+        "{}",
+        deploy.stderr
     );
 
     // Not found: an execution id, a target.

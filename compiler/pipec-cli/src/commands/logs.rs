@@ -105,6 +105,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         LogsReport::Build { logs, .. } => logs.failed_command.clone(),
         LogsReport::Deploy { .. } => None,
     };
+    deploy::print_to_stderr(operating.db(), report.warnings(), color);
     let placed = place(operating.db(), report.failures(), command.as_deref());
     deploy::print_to_stderr(operating.db(), &placed, color);
     if json {

@@ -217,7 +217,8 @@ pub trait OperateApi: Send + Sync {
         stream: &'a str,
         next_token: Option<&'a str>,
     ) -> BoxFuture<'a, ApiResult<LogPage>>;
-    /// `ListDeployments` of a deployment group, newest first.
+    /// `ListDeployments` of a deployment group, newest first (sorted by `BatchGetDeployments`'
+    /// creation times: AWS promises no order).
     fn list_deployments<'a>(
         &'a self,
         application: &'a str,

@@ -120,6 +120,9 @@ pub struct DeployLogs {
     pub deployment: DeploymentInfo,
     /// Every instance with its events.
     pub instances: Vec<InstanceTarget>,
+    /// What could not be read (the instances, when AWS does not answer for them).
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// What `pipec logs` shows.
@@ -145,6 +148,14 @@ pub enum LogsReport {
 }
 
 impl LogsReport {
+    /// What could not be read.
+    #[must_use]
+    pub fn warnings(&self) -> &[Diagnostic] {
+        match self {
+            LogsReport::Build { .. } => &[],
+            LogsReport::Deploy { logs, .. } => &logs.warnings,
+        }
+    }
     /// The failures.
     #[must_use]
     pub fn failures(&self) -> &[Located] {
@@ -577,10 +588,17 @@ async fn deploy_logs(
                 "Run `pipec status FILE` for recent executions.",
             )
         })?;
-    let instances = ops
-        .deployment_instances(&deployment_id)
-        .await
-        .map_err(|e| api_diagnostics(&e))?;
+    let mut warnings = Vec::new();
+    let instances = match ops.deployment_instances(&deployment_id).await {
+        Ok(instances) => instances,
+        Err(error) => {
+            warnings.push(crate::operate::unavailable(
+                "the instances' lifecycle events",
+                &error,
+            ));
+            Vec::new()
+        }
+    };
     let mut failures = Vec::new();
     for instance in &instances {
         for event in &instance.events {
@@ -657,6 +675,7 @@ async fn deploy_logs(
             label: label.to_string(),
             deployment,
             instances,
+            warnings,
         },
         failures,
     })

@@ -284,7 +284,7 @@ fn never_ran(pipeline: &ResolvedPipeline) -> Diagnostic {
     .help("Push a first commit (`pipec push FILE`) and start it with `pipec release FILE`.")
 }
 
-fn unavailable(what: &str, error: &ApiError) -> Diagnostic {
+pub(crate) fn unavailable(what: &str, error: &ApiError) -> Diagnostic {
     let said = if error.code.is_empty() {
         crate::errors::one_line(&error.message)
     } else {

@@ -370,7 +370,31 @@ impl OperateApi for SdkOperate {
                 .send()
                 .await
                 .map_err(|error| convert("ListDeployments", &error))?;
-            Ok(output.deployments().to_vec())
+            let ids = output.deployments().to_vec();
+            if ids.len() < 2 {
+                return Ok(ids);
+            }
+            // ListDeployments promises no order: newest first by creation time.
+            let batch: Vec<String> = ids.iter().take(25).cloned().collect();
+            let infos = self
+                .codedeploy
+                .batch_get_deployments()
+                .set_deployment_ids(Some(batch))
+                .send()
+                .await
+                .map_err(|error| convert("BatchGetDeployments", &error))?;
+            let mut dated: Vec<(f64, String)> = infos
+                .deployments_info()
+                .iter()
+                .map(|info| {
+                    (
+                        secs(info.create_time()).unwrap_or_default(),
+                        info.deployment_id().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            dated.sort_by(|a, b| b.0.total_cmp(&a.0));
+            Ok(dated.into_iter().map(|(_, id)| id).collect())
         })
     }
 
