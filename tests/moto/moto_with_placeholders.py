@@ -8,6 +8,10 @@ This wrapper registers one placeholder model for those types: creating, updating
 it only records its name, and every attribute resolves to a plausible value. Nothing here
 changes what pipec sends; it makes the emulator accept the real template.
 
+A pipeline is also registered with moto's CodePipeline backend (its properties in the API's
+shape), so that `pipec release` and `pipec status` find the pipeline `pipec apply` created
+(tests/tests/operate_cli.rs).
+
 Usage: python moto_with_placeholders.py -H 127.0.0.1 -p PORT
 """
 
@@ -64,14 +68,20 @@ class Placeholder(CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
                                         account_id: str, region_name: str, **kwargs: Any) -> "Placeholder":
-        return cls._make(resource_name, cloudformation_json, region_name, kwargs["ResourceType"])
+        made = cls._make(resource_name, cloudformation_json, region_name, kwargs["ResourceType"])
+        if made.resource_type == "AWS::CodePipeline::Pipeline":
+            _register_pipeline(made.name, cloudformation_json, account_id, region_name)
+        return made
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> "Placeholder":
-        return cls._make(new_resource_name, cloudformation_json, region_name,
+        made = cls._make(new_resource_name, cloudformation_json, region_name,
                          original_resource.resource_type)
+        if made.resource_type == "AWS::CodePipeline::Pipeline":
+            _register_pipeline(made.name, cloudformation_json, account_id, region_name)
+        return made
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],
@@ -89,6 +99,34 @@ class Placeholder(CloudFormationModel):
         if attribute_name == "Name":
             return self.name
         return f"{self.name}-{attribute_name}"
+
+
+def _api_shape(value: Any, raw: bool = False) -> Any:
+    """CloudFormation's PascalCase properties as the CodePipeline API's camelCase (action
+    configurations keep their keys)."""
+    if isinstance(value, dict):
+        if raw:
+            return value
+        return {key[:1].lower() + key[1:]: _api_shape(item, key == "Configuration")
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_api_shape(item) for item in value]
+    return value
+
+
+def _register_pipeline(name: str, cloudformation_json: dict[str, Any], account_id: str,
+                       region_name: str) -> None:
+    from moto.codepipeline.models import CodePipeline, codepipeline_backends
+
+    properties = cloudformation_json.get("Properties") or {}
+    pipeline = _api_shape({key: properties[key] for key in ("RoleArn", "ArtifactStore", "Stages")
+                           if key in properties})
+    pipeline["name"] = name
+    backend = codepipeline_backends[account_id][region_name]
+    old = backend.pipelines.get(name)
+    backend.pipelines[name] = CodePipeline(account_id, region_name, pipeline)
+    if old is not None:
+        backend.pipelines[name].executions = old.executions
 
 
 _original_class_from_type = parsing.resource_class_from_type

@@ -59,6 +59,14 @@ pub(crate) enum Command {
     Destroy(commands::destroy::Args),
     /// Print the deployed stack's outputs.
     Outputs(commands::outputs::Args),
+    /// Start the deployed pipeline; `--wait` follows it stage by stage.
+    Release(commands::release::Args),
+    /// Show the pipeline's latest executions, stages and actions; failures at their `.pipe` lines.
+    Status(commands::status::Args),
+    /// Show a build's log by phase or a deploy's lifecycle events, failures at their `.pipe` lines.
+    Logs(commands::logs::Args),
+    /// Push the current git repository to the pipeline's CodeCommit repository.
+    Push(commands::push::Args),
     /// Print files in the canonical layout, or rewrite them in place.
     Fmt(commands::fmt::Args),
     /// Run the pipeline on this machine (`--local`): build, deploy into a sandbox, no AWS.
@@ -96,6 +104,10 @@ fn main() -> ExitCode {
         Command::Apply(args) => commands::apply::run(&args, color),
         Command::Destroy(args) => commands::destroy::run(&args, color),
         Command::Outputs(args) => commands::outputs::run(&args, color),
+        Command::Release(args) => commands::release::run(&args, color),
+        Command::Status(args) => commands::status::run(&args, color),
+        Command::Logs(args) => commands::logs::run(&args, color),
+        Command::Push(args) => commands::push::run(&args, color),
         Command::Fmt(args) => commands::fmt::run(&args, color),
         Command::Run(args) => commands::run::run(&args, color),
         Command::Explain(args) => commands::explain::run(&args),

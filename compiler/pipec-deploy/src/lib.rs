@@ -32,6 +32,10 @@
 //!   is recreated with `replace_failed`; `UPDATE_ROLLBACK_FAILED` is explained;
 //!   `REVIEW_IN_PROGRESS` is planned as a new stack with a warning.
 //! - [`CancelFlag`]: the CLI's Ctrl-C handler sets it; following stops and reports `Detached`.
+//! - [`operate`]: `pipec release`, `status` and `logs` through
+//!   [`OperateApi`](operate::api::OperateApi) (CodePipeline, CodeBuild, CodeDeploy, CloudWatch
+//!   Logs): [`operate::SdkOperate`] for AWS, a scripted fake under `cfg(test)` or the `fake`
+//!   feature; failures come back as diagnostics located at their `.pipe` lines.
 //! - [`CloudFormationApi`](api::CloudFormationApi) is the seam: [`SdkClient`] for AWS (or an
 //!   emulator through `endpoint_url`), [`fake::FakeCloudFormation`] for fault tests.
 #![warn(missing_docs)]
@@ -42,12 +46,13 @@ mod destroy;
 mod errors;
 pub mod fake;
 mod manifest;
+pub mod operate;
 mod options;
 mod plan;
 mod progress;
 mod render;
 mod reviewed;
-mod sdk;
+pub(crate) mod sdk;
 mod tokens;
 
 pub use apply::{apply, ApplyOutcome, ApplyReport, ResourceFailure};
@@ -56,7 +61,8 @@ pub use destroy::{
 };
 pub use errors::{api_diagnostic, classify};
 pub use manifest::{
-    parse_source, source_location, Manifest, ManifestOutput, ManifestResource, TemplateEntry,
+    parse_source, source_location, Manifest, ManifestAction, ManifestBuild, ManifestDeploy,
+    ManifestHook, ManifestOutput, ManifestPipeline, ManifestResource, ManifestStage, TemplateEntry,
     MANIFEST_FORMAT,
 };
 pub use options::{

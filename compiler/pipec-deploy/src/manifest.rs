@@ -33,6 +33,102 @@ pub struct Manifest {
     /// Stack outputs by their `.pipe` name.
     #[serde(default)]
     pub outputs: BTreeMap<String, ManifestOutput>,
+    /// Pipelines by their `.pipe` label.
+    #[serde(default)]
+    pub pipelines: BTreeMap<String, ManifestPipeline>,
+    /// Builds by their `.pipe` label.
+    #[serde(default)]
+    pub builds: BTreeMap<String, ManifestBuild>,
+    /// Deploys by their `.pipe` label.
+    #[serde(default)]
+    pub deploys: BTreeMap<String, ManifestDeploy>,
+}
+
+/// One entry of `manifest.pipelines`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct ManifestPipeline {
+    /// The template's logical id.
+    #[serde(default)]
+    pub logical_id: String,
+    /// The pipeline's name in AWS.
+    #[serde(default)]
+    pub name: String,
+    /// `file:line` of the block.
+    #[serde(default)]
+    pub source: String,
+    /// Its stages in order.
+    #[serde(default)]
+    pub stages: Vec<ManifestStage>,
+}
+
+/// One stage of a manifest pipeline.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct ManifestStage {
+    /// The stage name (as in AWS).
+    #[serde(default)]
+    pub name: String,
+    /// Its actions; each is named after its block's label in AWS.
+    #[serde(default)]
+    pub actions: Vec<ManifestAction>,
+}
+
+/// One action of a manifest stage.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct ManifestAction {
+    /// The block it runs (`repo.app`, `build.app`, `deploy.web`).
+    #[serde(default)]
+    pub block: String,
+    /// `source`, `build`, `deploy`, `approval`, …
+    #[serde(default)]
+    pub kind: String,
+    /// The branch of a source action.
+    #[serde(default)]
+    pub branch: Option<String>,
+}
+
+/// One entry of `manifest.builds`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct ManifestBuild {
+    /// `file:line` of the block.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// One entry of `manifest.deploys`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct ManifestDeploy {
+    /// `ec2`, …
+    #[serde(default)]
+    pub kind: String,
+    /// The CodeDeploy application name.
+    #[serde(default)]
+    pub application: Option<String>,
+    /// The CodeDeploy deployment group name.
+    #[serde(default)]
+    pub deployment_group: Option<String>,
+    /// `file:line` of the block.
+    #[serde(default)]
+    pub source: String,
+    /// The lifecycle hooks.
+    #[serde(default)]
+    pub hooks: Vec<ManifestHook>,
+}
+
+/// One hook of a manifest deploy.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct ManifestHook {
+    /// The lifecycle event.
+    #[serde(default)]
+    pub event: String,
+    /// The hook's name in `.pipe`.
+    #[serde(default)]
+    pub name: String,
+    /// The script's path in the bundle (`scripts/AfterInstall-install.sh`).
+    #[serde(default)]
+    pub script: String,
+    /// `file:line` of the `hook` line.
+    #[serde(default)]
+    pub source: String,
 }
 
 /// `manifest.template`.

@@ -45,6 +45,25 @@ pub struct SdkClient {
 /// # Errors
 /// `P6004` when no region is configured.
 pub async fn client_from_options(options: &AwsOptions) -> Result<SdkClient, Vec<Diagnostic>> {
+    let (config, region) = load_config(options).await?;
+    let s3_config = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(options.endpoint_url.is_some())
+        .build();
+    Ok(SdkClient {
+        cloudformation: Client::new(&config),
+        s3: aws_sdk_s3::Client::from_conf(s3_config),
+        region,
+        endpoint_url: options.endpoint_url.clone(),
+    })
+}
+
+/// The shared SDK configuration of the common flags, and its region.
+///
+/// # Errors
+/// `P6004` when no region is configured.
+pub(crate) async fn load_config(
+    options: &AwsOptions,
+) -> Result<(aws_config::SdkConfig, String), Vec<Diagnostic>> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &options.profile {
         loader = loader.profile_name(profile);
@@ -67,19 +86,11 @@ pub async fn client_from_options(options: &AwsOptions) -> Result<SdkClient, Vec<
         let error = ApiError::of_kind("configuration", ApiErrorKind::Region, "", "", None);
         return Err(api_diagnostics(&error));
     };
-    let s3_config = aws_sdk_s3::config::Builder::from(&config)
-        .force_path_style(options.endpoint_url.is_some())
-        .build();
-    Ok(SdkClient {
-        cloudformation: Client::new(&config),
-        s3: aws_sdk_s3::Client::from_conf(s3_config),
-        region,
-        endpoint_url: options.endpoint_url.clone(),
-    })
+    Ok((config, region))
 }
 
 /// Converts any SDK error into a classified [`ApiError`].
-fn convert<E>(operation: &str, error: &SdkError<E, HttpResponse>) -> ApiError
+pub(crate) fn convert<E>(operation: &str, error: &SdkError<E, HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

@@ -176,6 +176,17 @@ codes! {
     STACK_DELETE_FAILED = "P6019" "stack-delete-failed" Error;
     CHANGE_SET_UNUSABLE = "P6020" "change-set-unusable" Error;
     CHANGE_SET_OUTDATED = "P6021" "change-set-outdated" Error;
+    PIPELINE_NOT_DEPLOYED = "P6022" "pipeline-not-deployed" Error;
+    PIPELINE_NEVER_RAN = "P6023" "pipeline-never-ran" Error;
+    EXECUTION_NOT_FOUND = "P6024" "execution-not-found" Error;
+    PIPELINE_ACTION_FAILED = "P6025" "pipeline-action-failed" Error;
+    BUILD_COMMAND_FAILED = "P6026" "build-command-failed" Error;
+    DEPLOY_HOOK_FAILED = "P6027" "deploy-hook-failed" Error;
+    REPOSITORY_EMPTY = "P6028" "repository-empty" Error;
+    PUSH_FAILED = "P6029" "push-failed" Error;
+    NO_LOGS = "P6030" "no-logs" Error;
+    UNKNOWN_LOG_TARGET = "P6031" "unknown-log-target" Error;
+    DEPLOYMENT_FAILED = "P6032" "deployment-failed" Error;
     // P7xxx: local run (pipec-run) — add below this line.
     RUN_BUILD_FAILED = "P7001" "build-failed" Error;
     RUN_MISSING_ARTIFACT = "P7002" "missing-artifact" Error;

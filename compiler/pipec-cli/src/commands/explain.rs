@@ -5,7 +5,8 @@ use crate::output::{EXIT_OK, EXIT_USAGE};
 /// Arguments of `pipec explain`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// A code (`P2003`) or its name (`unresolved-reference`); `--list` lists them all.
+    /// A code (`P2003`), its name (`unresolved-reference`), or an AWS failure code
+    /// (`HEALTH_CONSTRAINTS`, `ScriptFailed`, `COMMAND_EXECUTION_ERROR`); `--list` lists them all.
     #[arg(required_unless_present = "list")]
     pub(crate) code: Option<String>,
     /// List every code with its name.
@@ -19,6 +20,9 @@ pub(crate) fn run(args: &Args) -> u8 {
         for info in pipec_diagnostics::ALL_CODES {
             println!("{}  {:<32} {:?}", info.number, info.name, info.severity);
         }
+        for entry in pipec_deploy::operate::aws_codes::AWS_CODES {
+            println!("{:<24} AWS {} failure code", entry.code, entry.service);
+        }
         return EXIT_OK;
     }
     let wanted = args.code.as_deref().unwrap_or_default();
@@ -28,6 +32,10 @@ pub(crate) fn run(args: &Args) -> u8 {
             EXIT_OK
         }
         None => {
+            if let Some(entry) = pipec_deploy::operate::aws_codes::lookup(wanted) {
+                print!("{}", pipec_deploy::operate::aws_codes::explain(entry));
+                return EXIT_OK;
+            }
             let names = pipec_diagnostics::ALL_CODES
                 .iter()
                 .flat_map(|info| [info.number, info.name]);
