@@ -13,6 +13,7 @@ mod diagnostics;
 mod documents;
 mod edits;
 mod navigation;
+mod remap;
 mod server;
 mod symbols;
 mod transport;

@@ -30,7 +30,9 @@ use serde_json::Value;
 use crate::analysis::{analyze, Analysis, Snapshot, Unit};
 use crate::convert::PositionEncoding;
 use crate::diagnostics::{group, group_unit, FileDiagnostics};
-use crate::documents::Documents;
+use crate::documents::{Document, Documents};
+use crate::navigation::Mapped;
+use crate::remap::Remap;
 use crate::{edits, navigation, symbols};
 
 /// Settings the client may pass as `initializationOptions`.
@@ -465,8 +467,8 @@ impl Server {
                 let Some(document) = self.documents.get(&uri) else {
                     return Ok(Value::Null);
                 };
-                let units = self.units_for(&uri);
-                to_value(navigation::hover(&units, &uri, &document.text, offset))
+                let programs = self.programs_for(&uri);
+                to_value(navigation::hover(&programs, &uri, &document.text, offset))
             }
             req::Completion::METHOD => {
                 let params: CompletionParams = request_params(request.params)?;
@@ -484,11 +486,10 @@ impl Server {
             req::GotoDefinition::METHOD => {
                 let params: GotoDefinitionParams = request_params(request.params)?;
                 let (uri, offset) = self.locate(&params.text_document_position_params);
-                let Some(unit) = self.current_unit(&uri) else {
-                    return Ok(Value::Null);
-                };
+                let programs = self.programs_for(&uri);
+                let open = |uri: &str| self.documents.get(uri).map(Document::text_ref);
                 to_value(
-                    navigation::definition(unit, &uri, offset, self.encoding)
+                    navigation::definition(&programs, &uri, offset, &open, self.encoding)
                         .map(GotoDefinitionResponse::Scalar),
                 )
             }
@@ -551,12 +552,55 @@ impl Server {
         (uri, offset)
     }
 
-    /// The newest checked program rooted at `uri`.
+    /// The newest checked program rooted at `uri`, only while it was computed from the text
+    /// every open document of it has now: its offsets are never applied to a changed text.
     fn current_unit(&self, uri: &str) -> Option<&Unit> {
-        self.last_analysis.as_ref()?.units.get(uri)
+        let unit = self.last_analysis.as_ref()?.units.get(uri)?;
+        let fresh = unit.db.ids().all(|file| {
+            match unit.uri(file).and_then(|known| self.documents.get(known)) {
+                Some(document) => unit.db.text(file) == document.text,
+                None => true,
+            }
+        });
+        fresh.then_some(unit)
     }
 
-    /// The newest program of `uri`, then, while it has a syntax error, the last good one.
+    /// The programs that can answer about names in `uri`, newest first: the newest analysis,
+    /// then, while it has a syntax error in `uri`, the last one without. Each comes with the
+    /// map from the text of `uri` it was checked from to the text now.
+    fn programs_for(&self, uri: &str) -> Vec<Mapped<'_>> {
+        let Some(document) = self.documents.get(uri) else {
+            return Vec::new();
+        };
+        let newest = self
+            .last_analysis
+            .as_ref()
+            .and_then(|analysis| analysis.units.get(uri));
+        let mut units: Vec<&Unit> = newest.into_iter().collect();
+        if newest.is_none_or(|unit| unit.syntax_errors) {
+            if let Some(good) = self
+                .last_good
+                .get(uri)
+                .and_then(|analysis| analysis.units.get(uri))
+            {
+                if newest.is_none_or(|newest| !std::ptr::eq(newest, good)) {
+                    units.push(good);
+                }
+            }
+        }
+        units
+            .into_iter()
+            .filter_map(|unit| {
+                let file = unit.file(uri)?;
+                let remap = Remap::new(unit.db.text(file), &document.text);
+                Some(Mapped { unit, remap })
+            })
+            .collect()
+    }
+
+    /// The programs whose names completion offers: the current one, then, while `uri` has a
+    /// syntax error (or is not analysed yet), the newest one that had none. Their offsets may
+    /// not fit the text: only names are read from them.
     fn units_for(&self, uri: &str) -> Vec<&Unit> {
         let mut units = Vec::new();
         let current = self.current_unit(uri);
