@@ -598,25 +598,12 @@ impl Server {
             .collect()
     }
 
-    /// The programs whose names completion offers: the current one, then, while `uri` has a
-    /// syntax error (or is not analysed yet), the newest one that had none. Their offsets may
-    /// not fit the text: only names are read from them.
+    /// The programs whose names completion offers (names only: their offsets are not used).
     fn units_for(&self, uri: &str) -> Vec<&Unit> {
-        let mut units = Vec::new();
-        let current = self.current_unit(uri);
-        if let Some(unit) = current {
-            units.push(unit);
-        }
-        if current.is_none_or(|unit| unit.syntax_errors) {
-            if let Some(good) = self
-                .last_good
-                .get(uri)
-                .and_then(|analysis| analysis.units.get(uri))
-            {
-                units.push(good);
-            }
-        }
-        units
+        self.programs_for(uri)
+            .into_iter()
+            .map(|program| program.unit)
+            .collect()
     }
 }
 

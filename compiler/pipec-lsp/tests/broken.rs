@@ -64,7 +64,17 @@ fn hover_while_the_brace_of_repo_app_is_missing() {
     assert!(answer.contains("let app_dir"), "{answer}");
     // Once the broken text is analysed: the right answers, from what still parses.
     let params = client.diagnostics_at(URI, 3);
-    assert!(!params["diagnostics"].as_array().unwrap().is_empty());
+    let diagnostics = params["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{params}");
+    // Reported at the end of the file, and at the brace left open.
+    let related = &diagnostics[0]["relatedInformation"][0];
+    let (line, character) = at(&text, "repo app {", 0, 9);
+    assert_eq!(
+        related["location"]["range"]["start"],
+        json!({ "line": line, "character": character }),
+        "{params}"
+    );
+    assert!(related["message"].as_str().unwrap().contains("not closed"));
     let answer = hover(&mut client, start).unwrap_or_default();
     assert!(answer.contains("preset start"), "{answer}");
     let answer = hover(&mut client, app_dir).unwrap_or_default();

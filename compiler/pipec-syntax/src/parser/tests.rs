@@ -111,3 +111,15 @@ fn a_lone_carriage_return_is_reported() {
     assert!(diagnostics.is_empty());
     assert!(!format!("{file:?}").contains("\\r"), "{file:?}");
 }
+
+/// A file that ends inside a block: the error at the end also points at the `{` left open.
+#[test]
+fn an_unclosed_brace_is_pointed_at() {
+    let text = "repo app {\n  name = \"a${b}\" // }\n  /* } */\nrole web {\n  profile = true\n}\n";
+    let (_, diagnostics) = parse_file(FileId(0), text);
+    insta::assert_debug_snapshot!(diagnostics);
+    assert_eq!(
+        diagnostics[0].labels[1].span.start(),
+        text.find('{').unwrap_or(0)
+    );
+}
