@@ -10,8 +10,9 @@ local M = {}
 
 local defaults = {
   cmd = { "pipec", "lsp" },
-  -- Delay between the last edit and the check, in milliseconds.
-  debounce_ms = 150,
+  -- Edits made while a check runs are checked together once it ends, after pausing this
+  -- many milliseconds. An idle server checks an edit at once.
+  debounce_ms = 0,
   -- Register with nvim-lspconfig instead of starting clients directly.
   lspconfig = false,
 }
