@@ -15,6 +15,7 @@ mod edits;
 mod navigation;
 mod remap;
 mod server;
+mod stdlib_files;
 mod symbols;
 mod transport;
 

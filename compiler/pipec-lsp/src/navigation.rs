@@ -62,7 +62,7 @@ pub(crate) fn definition<'t>(
         };
         let span = &unit.index.definitions.get(target)?.name_span;
         let Some(file_uri) = unit.uri(span.file) else {
-            return location(unit, span, encoding);
+            return stdlib_location(unit, span, encoding);
         };
         let Some(now) = open(file_uri) else {
             return location(unit, span, encoding);
@@ -77,6 +77,28 @@ pub(crate) fn definition<'t>(
         });
     }
     None
+}
+
+/// A declaration in a stdlib module: in the module's read-only copy in the cache.
+fn stdlib_location(unit: &Unit, span: &Span, encoding: PositionEncoding) -> Option<Location> {
+    let uri = crate::stdlib_files::uri(unit.db.name(span.file), unit.db.text(span.file))?;
+    Some(Location {
+        uri: Uri::from_str(&uri).ok()?,
+        range: span_range(unit, span, encoding)?,
+    })
+}
+
+/// The `///` comment on the lines just above the line holding `offset`.
+fn doc_comment(text: &str, offset: usize) -> Option<String> {
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |index| index + 1);
+    let mut lines: Vec<&str> = text[..line_start]
+        .lines()
+        .rev()
+        .map_while(|line| line.trim().strip_prefix("///"))
+        .map(str::trim)
+        .collect();
+    lines.reverse();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// Every use of the name at `offset` (and its declaration when asked).
@@ -275,7 +297,16 @@ fn name_hover(unit: &Unit, uri: &str, offset: usize) -> Option<Hover> {
     let target = definition_at(unit, uri, offset)?;
     let definition = unit.index.definitions.get(target)?;
     let mut out = format!("```pipe\n{}\n```", definition.detail);
-    if let Some(spec) = schema::top_level(&definition.kind) {
+    // A preset's own doc comment says what it does; the generic text says what presets are.
+    let own = (definition.kind == "preset")
+        .then(|| {
+            let file = definition.name_span.file;
+            doc_comment(unit.db.text(file), definition.name_span.start())
+        })
+        .flatten();
+    if let Some(doc) = own {
+        out.push_str(&format!("\n\n{doc}"));
+    } else if let Some(spec) = schema::top_level(&definition.kind) {
         out.push_str(&format!("\n\n{}", spec.doc));
     }
     Some(markdown(out))
