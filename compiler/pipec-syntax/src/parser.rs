@@ -22,7 +22,9 @@ pub const MAX_DEPTH: usize = 48;
 /// Parses one file. Always returns a `File` (possibly partial) and the syntax diagnostics.
 ///
 /// A file without any syntax diagnostic goes through the hand-written parser of `fast.rs`;
-/// anything else through pest, the reference, which reports errors and recovers after them.
+/// anything else through pest, the reference, which reports errors and recovers after them;
+/// the good parts around an error (before the broken item, after the resumption point) go
+/// through the fast parser again, so pest parses only what it must to find each error.
 #[must_use]
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     if too_deep(text).is_none() && bare_carriage_return(text).is_none() {
@@ -31,13 +33,21 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
             return (File { items, span }, Vec::new());
         }
     }
-    parse_file_with_pest(file, text)
+    parse_recovering(file, text, true)
 }
 
 /// [`parse_file`] through pest only: the reference that the fast parser is tested against.
 #[doc(hidden)]
 #[must_use]
 pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    parse_recovering(file, text, false)
+}
+
+/// Parses with recovery at top-level items. With `fast`, each segment (the good items before a
+/// broken one, the rest after it) is first tried with the hand-written parser, and pest runs
+/// only where that gives up: the same result (the fast parser gives up on anything pest would
+/// report), with pest's work limited to finding and describing the errors.
+fn parse_recovering(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let whole = Span::new(file, 0, text.len());
     if let Some(offset) = too_deep(text) {
@@ -85,7 +95,22 @@ pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>)
     }
     let mut items = Vec::new();
     let mut start = 0;
+    let fast_segment = |start: usize, end: usize| {
+        if fast {
+            crate::fast::parse_range(file, text, start, end)
+        } else {
+            None
+        }
+    };
     while start < text.len() {
+        // At 0, `parse_file` has tried the fast parser on the whole text already.
+        if let Some(mut parsed) = (start > 0)
+            .then(|| fast_segment(start, text.len()))
+            .flatten()
+        {
+            items.append(&mut parsed);
+            break;
+        }
         match parse_segment(file, text, start, text.len(), &mut diagnostics) {
             Ok(mut parsed) => {
                 items.append(&mut parsed);
@@ -97,7 +122,11 @@ pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>)
                 // Keep the complete items before the broken one.
                 let cut = item_start_before(text, start, position);
                 if cut > start {
-                    if let Ok(mut parsed) = parse_segment(file, text, start, cut, &mut Vec::new()) {
+                    if let Some(mut parsed) = fast_segment(start, cut) {
+                        items.append(&mut parsed);
+                    } else if let Ok(mut parsed) =
+                        parse_segment(file, text, start, cut, &mut Vec::new())
+                    {
                         items.append(&mut parsed);
                     }
                 }
