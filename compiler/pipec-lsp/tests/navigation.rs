@@ -284,5 +284,10 @@ fn stdlib_presets_have_a_definition_and_their_own_docs() {
         std::fs::set_permissions(&path, permissions).unwrap();
         std::fs::write(&path, "changed").unwrap();
     }
+    // The editor opens the copy: it is checked like any file, and is clean.
+    let stdlib_uri = format!("file://{}", path.display());
+    client.open(&stdlib_uri, node);
+    let params = client.diagnostics_at(&stdlib_uri, 1);
+    assert_eq!(params["diagnostics"], json!([]), "{params}");
     assert!(client.shutdown().success());
 }
