@@ -1,8 +1,10 @@
-//! Measures didChange → publishDiagnostics on a generated 5,000-line file, through the real
-//! server binary over stdio (debounce off). Prints figures; asserts nothing about time.
+//! Measures didChange → publishDiagnostics as an editor sees it: through the real server
+//! binary over stdio, with default settings (no `initializationOptions`), on the seed pipeline
+//! (about 100 lines) and on a generated 5,000-line file. Prints figures; asserts nothing about
+//! time.
 //!
-//! Run: `cargo bench -p pipec-lsp --profile dev --bench did_change` (debug build, as the
-//! figures in docs/lsp.md), or with the default bench profile for an optimized build.
+//! Run: `cargo bench -p pipec-lsp --bench did_change` (optimized, the figures in
+//! docs/performance.md), or with `--profile dev` for a debug build.
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 #[path = "../tests/common/mod.rs"]
@@ -14,6 +16,7 @@ use common::Client;
 use serde_json::json;
 
 const URI: &str = "file:///bench/big.pipe";
+const SEED_URI: &str = "file:///bench/seed/pipeline.pipe";
 
 /// About `lines` lines of realistic blocks.
 fn generate(lines: usize) -> String {
@@ -28,41 +31,52 @@ fn generate(lines: usize) -> String {
     text
 }
 
-fn main() {
-    let text = generate(5_000);
+/// Opens `text`, then alternately breaks and repairs a line in its middle, 40 times; prints
+/// the figures.
+fn measure(client: &mut Client, name: &str, uri: &str, text: &str) {
     let n_lines = text.lines().count();
-    let (mut client, _) = Client::start(json!({}), json!({ "debounceMs": 0 }));
     let opened = Instant::now();
-    client.open(URI, &text);
-    client.diagnostics_at(URI, 1);
-    println!("file: {n_lines} lines, {} bytes", text.len());
-    println!("didOpen → publishDiagnostics: {:?}", opened.elapsed());
-
-    // Alternately break and repair a line in the middle of the file.
+    client.open(uri, text);
+    client.diagnostics_at(uri, 1);
+    println!("{name}: {n_lines} lines, {} bytes", text.len());
+    println!("  didOpen → publishDiagnostics: {:?}", opened.elapsed());
     let line = u32::try_from(n_lines / 2).unwrap();
     let mut timings: Vec<Duration> = Vec::new();
     let mut n_with_errors = 0;
     for version in 2..=41 {
         let started = Instant::now();
         if version % 2 == 0 {
-            client.change(URI, version, &[((line, 0), (line, 0), "= ")]);
+            client.change(uri, version, &[((line, 0), (line, 0), "= ")]);
         } else {
-            client.change(URI, version, &[((line, 0), (line, 2), "")]);
+            client.change(uri, version, &[((line, 0), (line, 2), "")]);
         }
-        let params = client.diagnostics_at(URI, version);
+        let params = client.diagnostics_at(uri, version);
         timings.push(started.elapsed());
         n_with_errors += usize::from(!params["diagnostics"].as_array().unwrap().is_empty());
     }
     timings.sort();
     let total: Duration = timings.iter().sum();
     println!(
-        "didChange → publishDiagnostics over {} edits ({n_with_errors} with a syntax error): min {:?}, median {:?}, mean {:?}, max {:?}",
+        "  didChange → publishDiagnostics over {} edits ({n_with_errors} with an error): min {:?}, median {:?}, mean {:?}, max {:?}",
         timings.len(),
         timings[0],
         timings[timings.len() / 2],
         total / u32::try_from(timings.len()).unwrap(),
         timings[timings.len() - 1],
     );
+}
+
+fn main() {
+    // Default settings, as an editor that passes none.
+    let (mut client, _) = Client::start(json!({}), json!({}));
+    let seed = include_str!("../../../examples/seed-ec2/pipeline.pipe");
+    measure(&mut client, "seed", SEED_URI, seed);
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": SEED_URI } }),
+    );
+    let text = generate(5_000);
+    measure(&mut client, "generated", URI, &text);
     let started = Instant::now();
     let symbols = client
         .request(

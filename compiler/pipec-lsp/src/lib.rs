@@ -13,7 +13,9 @@ mod diagnostics;
 mod documents;
 mod edits;
 mod navigation;
+mod remap;
 mod server;
+mod stdlib_files;
 mod symbols;
 mod transport;
 

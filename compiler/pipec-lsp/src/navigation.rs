@@ -16,8 +16,9 @@ use pipec_span::Span;
 
 use crate::analysis::Unit;
 use crate::context::{cursor_context, path_at, Enclosing, Slot};
-use crate::convert::PositionEncoding;
+use crate::convert::{PositionEncoding, TextRef};
 use crate::diagnostics::span_range;
+use crate::remap::Remap;
 
 /// The definition named at `offset` of `uri`: its index in `unit`.
 fn definition_at(unit: &Unit, uri: &str, offset: usize) -> Option<usize> {
@@ -33,19 +34,71 @@ fn location(unit: &Unit, span: &Span, encoding: PositionEncoding) -> Option<Loca
     })
 }
 
-/// Where the name at `offset` is declared.
-pub(crate) fn definition(
-    unit: &Unit,
+/// A checked program with the map from the text of `uri` it was checked from to the text now.
+pub(crate) struct Mapped<'a> {
+    /// The program.
+    pub(crate) unit: &'a Unit,
+    /// Old text of the document → its text now.
+    pub(crate) remap: Remap,
+}
+
+/// Where the name at `offset` is declared, from the newest of `programs` that knows it.
+/// `open` gives the current text of an open document: a declaration in one is placed through
+/// the map from the text the program saw, or not at all when that part changed since.
+pub(crate) fn definition<'t>(
+    programs: &[Mapped<'_>],
     uri: &str,
     offset: usize,
+    open: &dyn Fn(&str) -> Option<TextRef<'t>>,
     encoding: PositionEncoding,
 ) -> Option<Location> {
-    let target = definition_at(unit, uri, offset)?;
-    location(
-        unit,
-        &unit.index.definitions.get(target)?.name_span,
-        encoding,
-    )
+    for program in programs {
+        let unit = program.unit;
+        let Some(old) = program.remap.to_old(offset) else {
+            continue;
+        };
+        let Some(target) = definition_at(unit, uri, old) else {
+            continue;
+        };
+        let span = &unit.index.definitions.get(target)?.name_span;
+        let Some(file_uri) = unit.uri(span.file) else {
+            return stdlib_location(unit, span, encoding);
+        };
+        let Some(now) = open(file_uri) else {
+            return location(unit, span, encoding);
+        };
+        let remap = Remap::new(unit.db.text(span.file), now.text);
+        let Some((start, end)) = remap.range_to_new(span.start(), span.end()) else {
+            continue;
+        };
+        return Some(Location {
+            uri: Uri::from_str(file_uri).ok()?,
+            range: now.range(start, end, encoding),
+        });
+    }
+    None
+}
+
+/// A declaration in a stdlib module: in the module's read-only copy in the cache.
+fn stdlib_location(unit: &Unit, span: &Span, encoding: PositionEncoding) -> Option<Location> {
+    let uri = crate::stdlib_files::uri(unit.db.name(span.file), unit.db.text(span.file))?;
+    Some(Location {
+        uri: Uri::from_str(&uri).ok()?,
+        range: span_range(unit, span, encoding)?,
+    })
+}
+
+/// The `///` comment on the lines just above the line holding `offset`.
+fn doc_comment(text: &str, offset: usize) -> Option<String> {
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |index| index + 1);
+    let mut lines: Vec<&str> = text[..line_start]
+        .lines()
+        .rev()
+        .map_while(|line| line.trim().strip_prefix("///"))
+        .map(str::trim)
+        .collect();
+    lines.reverse();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// Every use of the name at `offset` (and its declaration when asked).
@@ -239,22 +292,43 @@ fn markdown(value: String) -> Hover {
     }
 }
 
-/// The hover text at `offset` of the document `text` (at `uri`).
-pub(crate) fn hover(units: &[&Unit], uri: &str, text: &str, offset: usize) -> Option<Hover> {
+/// What the name at `offset` points at.
+fn name_hover(unit: &Unit, uri: &str, offset: usize) -> Option<Hover> {
+    let target = definition_at(unit, uri, offset)?;
+    let definition = unit.index.definitions.get(target)?;
+    let mut out = format!("```pipe\n{}\n```", definition.detail);
+    // A preset's own doc comment says what it does; the generic text says what presets are.
+    let own = (definition.kind == "preset")
+        .then(|| {
+            let file = definition.name_span.file;
+            doc_comment(unit.db.text(file), definition.name_span.start())
+        })
+        .flatten();
+    if let Some(doc) = own {
+        out.push_str(&format!("\n\n{doc}"));
+    } else if let Some(spec) = schema::top_level(&definition.kind) {
+        out.push_str(&format!("\n\n{}", spec.doc));
+    }
+    Some(markdown(out))
+}
+
+/// The hover text at `offset` of the document `text` (at `uri`). Names are looked up in the
+/// `programs`, newest first, each through the map from the text it was checked from.
+pub(crate) fn hover(
+    programs: &[Mapped<'_>],
+    uri: &str,
+    text: &str,
+    offset: usize,
+) -> Option<Hover> {
     let (path, range, segment) = path_at(text, offset)?;
-    // A name: what it points at.
-    for unit in units {
-        let Some(target) = definition_at(unit, uri, offset) else {
+    // A name: what it points at, from the newest program that knows the unchanged text there.
+    for program in programs {
+        let Some(old) = program.remap.to_old(offset) else {
             continue;
         };
-        let Some(definition) = unit.index.definitions.get(target) else {
-            continue;
-        };
-        let mut out = format!("```pipe\n{}\n```", definition.detail);
-        if let Some(spec) = schema::top_level(&definition.kind) {
-            out.push_str(&format!("\n\n{}", spec.doc));
+        if let Some(found) = name_hover(program.unit, uri, old) {
+            return Some(found);
         }
-        return Some(markdown(out));
     }
     // `repo.app.arn`: the exported attribute.
     if segment == 2 {

@@ -1,5 +1,7 @@
 //! The main loop: owns the open documents and the connection, answers requests, and runs the
-//! analysis on a worker thread after a debounce. Results carry the document versions they were
+//! analysis on a worker thread: at once when it is idle; changes that arrive while a check runs
+//! are coalesced into one check when it ends (after `debounceMs` without changes, default 0).
+//! Results carry the document versions they were
 //! computed from; a result whose versions are no longer current is dropped, so stale
 //! diagnostics never overwrite newer ones. Every request and notification handler runs under
 //! `catch_unwind`: a panic becomes an error response (or a log message), never a dead server.
@@ -30,26 +32,20 @@ use serde_json::Value;
 use crate::analysis::{analyze, Analysis, Snapshot, Unit};
 use crate::convert::PositionEncoding;
 use crate::diagnostics::{group, group_unit, FileDiagnostics};
-use crate::documents::Documents;
+use crate::documents::{Document, Documents};
+use crate::navigation::Mapped;
+use crate::remap::Remap;
 use crate::{edits, navigation, symbols};
 
 /// Settings the client may pass as `initializationOptions`.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Options {
-    /// Delay between the last change and the analysis, in milliseconds.
+    /// When changes arrived while a check was running: how long they must pause, in
+    /// milliseconds, before the next check. An idle server checks a change at once.
     debounce_ms: u64,
     /// Enables `pipec/test/*` requests that exist only to test the server's robustness.
     test_hooks: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            debounce_ms: 150,
-            test_hooks: false,
-        }
-    }
 }
 
 /// An error answered to a request.
@@ -110,6 +106,9 @@ pub(crate) fn run(connection: &Connection) -> anyhow::Result<()> {
         jobs: job_sender,
         generation: 0,
         deadline: None,
+        running: false,
+        dirty: false,
+        last_change: Instant::now(),
         published: BTreeSet::new(),
         fixes: BTreeMap::new(),
         last_analysis: None,
@@ -188,8 +187,14 @@ struct Server {
     jobs: Sender<Job>,
     /// The generation of the last job sent.
     generation: u64,
-    /// When the next analysis is due, if one is.
+    /// When the next analysis is due, if one waits for changes to pause.
     deadline: Option<Instant>,
+    /// True while the worker checks a job.
+    running: bool,
+    /// True when documents changed since the running (or pending) job's snapshot.
+    dirty: bool,
+    /// When the documents last changed.
+    last_change: Instant,
     /// URIs whose last published list was not empty.
     published: BTreeSet<String>,
     /// Quick fixes per URI, with the version they were computed for.
@@ -235,12 +240,18 @@ impl Server {
                 }
                 recv(results) -> result => {
                     if let Ok(result) = result {
+                        self.running = false;
                         self.apply_result(result);
+                        if self.dirty {
+                            self.coalesced();
+                        }
                     }
                 }
                 recv(timer) -> _ => {
                     self.deadline = None;
-                    self.start_analysis();
+                    if !self.running {
+                        self.start_analysis();
+                    }
                 }
             }
         }
@@ -262,12 +273,33 @@ impl Server {
         self.notify::<notif::LogMessage>(LogMessageParams { typ, message });
     }
 
-    /// Schedules an analysis `delay` from now (a later change pushes it back).
-    fn schedule(&mut self, delay: Duration) {
-        self.deadline = Some(Instant::now() + delay);
+    /// The documents changed: checks at once when idle, else waits for the running check.
+    fn changed(&mut self) {
+        self.last_change = Instant::now();
+        if self.running || self.deadline.is_some() {
+            self.dirty = true;
+            if self.deadline.is_some() {
+                self.coalesced();
+            }
+        } else {
+            self.start_analysis();
+        }
+    }
+
+    /// Changes came while a check ran: the next check starts once they paused `debounceMs`.
+    fn coalesced(&mut self) {
+        let due = self.last_change + Duration::from_millis(self.options.debounce_ms);
+        if due <= Instant::now() {
+            self.start_analysis();
+        } else {
+            self.deadline = Some(due);
+        }
     }
 
     fn start_analysis(&mut self) {
+        self.deadline = None;
+        self.running = true;
+        self.dirty = false;
         self.generation += 1;
         let mut snapshot = Snapshot::default();
         let mut versions = BTreeMap::new();
@@ -374,7 +406,7 @@ impl Server {
                         document.version,
                         document.text,
                     );
-                    self.schedule(Duration::ZERO);
+                    self.changed();
                 }
             }
             notif::DidChangeTextDocument::METHOD => {
@@ -387,14 +419,14 @@ impl Server {
                             params.content_changes,
                             encoding,
                         );
-                        self.schedule(Duration::from_millis(self.options.debounce_ms));
+                        self.changed();
                     }
                 }
             }
             notif::DidCloseTextDocument::METHOD => {
                 if let Some(params) = params::<DidCloseTextDocumentParams>(notification.params) {
                     self.documents.close(params.text_document.uri.as_str());
-                    self.schedule(Duration::ZERO);
+                    self.changed();
                 }
             }
             _ => {}
@@ -465,8 +497,8 @@ impl Server {
                 let Some(document) = self.documents.get(&uri) else {
                     return Ok(Value::Null);
                 };
-                let units = self.units_for(&uri);
-                to_value(navigation::hover(&units, &uri, &document.text, offset))
+                let programs = self.programs_for(&uri);
+                to_value(navigation::hover(&programs, &uri, &document.text, offset))
             }
             req::Completion::METHOD => {
                 let params: CompletionParams = request_params(request.params)?;
@@ -484,11 +516,10 @@ impl Server {
             req::GotoDefinition::METHOD => {
                 let params: GotoDefinitionParams = request_params(request.params)?;
                 let (uri, offset) = self.locate(&params.text_document_position_params);
-                let Some(unit) = self.current_unit(&uri) else {
-                    return Ok(Value::Null);
-                };
+                let programs = self.programs_for(&uri);
+                let open = |uri: &str| self.documents.get(uri).map(Document::text_ref);
                 to_value(
-                    navigation::definition(unit, &uri, offset, self.encoding)
+                    navigation::definition(&programs, &uri, offset, &open, self.encoding)
                         .map(GotoDefinitionResponse::Scalar),
                 )
             }
@@ -551,28 +582,58 @@ impl Server {
         (uri, offset)
     }
 
-    /// The newest checked program rooted at `uri`.
+    /// The newest checked program rooted at `uri`, only while it was computed from the text
+    /// every open document of it has now: its offsets are never applied to a changed text.
     fn current_unit(&self, uri: &str) -> Option<&Unit> {
-        self.last_analysis.as_ref()?.units.get(uri)
+        let unit = self.last_analysis.as_ref()?.units.get(uri)?;
+        let fresh = unit.db.ids().all(|file| {
+            match unit.uri(file).and_then(|known| self.documents.get(known)) {
+                Some(document) => unit.db.text(file) == document.text,
+                None => true,
+            }
+        });
+        fresh.then_some(unit)
     }
 
-    /// The newest program of `uri`, then, while it has a syntax error, the last good one.
-    fn units_for(&self, uri: &str) -> Vec<&Unit> {
-        let mut units = Vec::new();
-        let current = self.current_unit(uri);
-        if let Some(unit) = current {
-            units.push(unit);
-        }
-        if current.is_none_or(|unit| unit.syntax_errors) {
+    /// The programs that can answer about names in `uri`, newest first: the newest analysis,
+    /// then, while it has a syntax error in `uri`, the last one without. Each comes with the
+    /// map from the text of `uri` it was checked from to the text now.
+    fn programs_for(&self, uri: &str) -> Vec<Mapped<'_>> {
+        let Some(document) = self.documents.get(uri) else {
+            return Vec::new();
+        };
+        let newest = self
+            .last_analysis
+            .as_ref()
+            .and_then(|analysis| analysis.units.get(uri));
+        let mut units: Vec<&Unit> = newest.into_iter().collect();
+        if newest.is_none_or(|unit| unit.syntax_errors) {
             if let Some(good) = self
                 .last_good
                 .get(uri)
                 .and_then(|analysis| analysis.units.get(uri))
             {
-                units.push(good);
+                if newest.is_none_or(|newest| !std::ptr::eq(newest, good)) {
+                    units.push(good);
+                }
             }
         }
         units
+            .into_iter()
+            .filter_map(|unit| {
+                let file = unit.file(uri)?;
+                let remap = Remap::new(unit.db.text(file), &document.text);
+                Some(Mapped { unit, remap })
+            })
+            .collect()
+    }
+
+    /// The programs whose names completion offers (names only: their offsets are not used).
+    fn units_for(&self, uri: &str) -> Vec<&Unit> {
+        self.programs_for(uri)
+            .into_iter()
+            .map(|program| program.unit)
+            .collect()
     }
 }
 

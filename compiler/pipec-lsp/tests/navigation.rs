@@ -232,3 +232,62 @@ fn definition_references_and_rename() {
     assert!(client.request("textDocument/rename", params).is_err());
     assert!(client.shutdown().success());
 }
+
+/// Go to definition on a stdlib preset opens the module's read-only copy in the cache, and
+/// hover on it shows the preset's own doc comment.
+#[test]
+fn stdlib_presets_have_a_definition_and_their_own_docs() {
+    let cache = tempfile::tempdir().unwrap();
+    let seed = include_str!("../../../examples/seed-ec2/pipeline.pipe");
+    let node = include_str!("../../../stdlib/hooks/node.pipe");
+    let (mut client, _) =
+        Client::start_with_env(json!({}), json!({}), &[("XDG_CACHE_HOME", cache.path())]);
+    client.open(URI, seed);
+    client.diagnostics_at(URI, 1);
+    let offset = seed.find("node.start").unwrap() + 6;
+    let line = seed[..offset].matches('\n').count();
+    let column = offset - seed[..offset].rfind('\n').unwrap() - 1;
+    let position = json!({ "line": line, "character": column });
+
+    let hover = client
+        .request("textDocument/hover", position_params(position.clone()))
+        .unwrap();
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("preset start"), "{text}");
+    assert!(text.contains("Starts `entry` with node in `dir`"), "{text}");
+
+    let path = cache.path().join(format!(
+        "pipec/stdlib-{}/hooks/node.pipe",
+        env!("CARGO_PKG_VERSION")
+    ));
+    for _ in 0..2 {
+        let definition = client
+            .request("textDocument/definition", position_params(position.clone()))
+            .unwrap();
+        assert_eq!(
+            definition["uri"],
+            format!("file://{}", path.display()),
+            "{definition}"
+        );
+        let start = node.find("preset start").unwrap() + "preset ".len();
+        let line = node[..start].matches('\n').count();
+        assert_eq!(
+            definition["range"]["start"],
+            json!({ "line": line, "character": 7 })
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), node);
+        assert!(std::fs::metadata(&path).unwrap().permissions().readonly());
+        // A copy that differs (another build of the same version) is replaced.
+        let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&path, permissions).unwrap();
+        std::fs::write(&path, "changed").unwrap();
+    }
+    // The editor opens the copy: it is checked like any file, and is clean.
+    let stdlib_uri = format!("file://{}", path.display());
+    client.open(&stdlib_uri, node);
+    let params = client.diagnostics_at(&stdlib_uri, 1);
+    assert_eq!(params["diagnostics"], json!([]), "{params}");
+    assert!(client.shutdown().success());
+}

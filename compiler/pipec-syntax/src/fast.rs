@@ -36,6 +36,19 @@ pub(crate) fn parse(file: FileId, text: &str) -> Option<Vec<Item>> {
     parser.file().ok()
 }
 
+/// Parses `text[start..end]` as a whole file (spans stay offsets of `text`), or `None`.
+pub(crate) fn parse_range(file: FileId, text: &str, start: usize, end: usize) -> Option<Vec<Item>> {
+    let text = text.get(..end)?;
+    text.get(start..)?;
+    let mut parser = Fast {
+        file,
+        text,
+        bytes: text.as_bytes(),
+        pos: start,
+    };
+    parser.file().ok()
+}
+
 struct Fast<'t> {
     file: FileId,
     text: &'t str,

@@ -22,7 +22,9 @@ pub const MAX_DEPTH: usize = 48;
 /// Parses one file. Always returns a `File` (possibly partial) and the syntax diagnostics.
 ///
 /// A file without any syntax diagnostic goes through the hand-written parser of `fast.rs`;
-/// anything else through pest, the reference, which reports errors and recovers after them.
+/// anything else through pest, the reference, which reports errors and recovers after them;
+/// the good parts around an error (before the broken item, after the resumption point) go
+/// through the fast parser again, so pest parses only what it must to find each error.
 #[must_use]
 pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
     if too_deep(text).is_none() && bare_carriage_return(text).is_none() {
@@ -31,13 +33,21 @@ pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
             return (File { items, span }, Vec::new());
         }
     }
-    parse_file_with_pest(file, text)
+    parse_recovering(file, text, true)
 }
 
 /// [`parse_file`] through pest only: the reference that the fast parser is tested against.
 #[doc(hidden)]
 #[must_use]
 pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
+    parse_recovering(file, text, false)
+}
+
+/// Parses with recovery at top-level items. With `fast`, each segment (the good items before a
+/// broken one, the rest after it) is first tried with the hand-written parser, and pest runs
+/// only where that gives up: the same result (the fast parser gives up on anything pest would
+/// report), with pest's work limited to finding and describing the errors.
+fn parse_recovering(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let whole = Span::new(file, 0, text.len());
     if let Some(offset) = too_deep(text) {
@@ -85,7 +95,22 @@ pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>)
     }
     let mut items = Vec::new();
     let mut start = 0;
+    let fast_segment = |start: usize, end: usize| {
+        if fast {
+            crate::fast::parse_range(file, text, start, end)
+        } else {
+            None
+        }
+    };
     while start < text.len() {
+        // At 0, `parse_file` has tried the fast parser on the whole text already.
+        if let Some(mut parsed) = (start > 0)
+            .then(|| fast_segment(start, text.len()))
+            .flatten()
+        {
+            items.append(&mut parsed);
+            break;
+        }
         match parse_segment(file, text, start, text.len(), &mut diagnostics) {
             Ok(mut parsed) => {
                 items.append(&mut parsed);
@@ -97,7 +122,11 @@ pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>)
                 // Keep the complete items before the broken one.
                 let cut = item_start_before(text, start, position);
                 if cut > start {
-                    if let Ok(mut parsed) = parse_segment(file, text, start, cut, &mut Vec::new()) {
+                    if let Some(mut parsed) = fast_segment(start, cut) {
+                        items.append(&mut parsed);
+                    } else if let Ok(mut parsed) =
+                        parse_segment(file, text, start, cut, &mut Vec::new())
+                    {
                         items.append(&mut parsed);
                     }
                 }
@@ -184,9 +213,13 @@ fn syntax_diagnostic(
         format!("expected {}, found {found}", join_or(&expected))
     };
     let end = (position + found_len(&text[position.min(text.len())..])).min(text.len());
-    let _ = start;
     let mut diag = Diagnostic::error(Code::SYNTAX_ERROR, message)
         .primary(Span::new(file, position, end), "here");
+    if found == "end of file" {
+        if let Some(open) = unclosed_brace(text, start, position) {
+            diag = diag.secondary(Span::new(file, open, open + 1), "this `{` is not closed");
+        }
+    }
     if expected.contains(&"`=`") && !expected.contains(&"`{`") {
         diag = diag.help("attributes are written `name = value`");
     } else if found == "end of file" {
@@ -195,6 +228,69 @@ fn syntax_diagnostic(
         diag = diag.help("see docs/language.md for the syntax of blocks, attributes and values");
     }
     diag
+}
+
+/// The outermost `{` between `from` and `to` that is still open at `to` (strings, their
+/// interpolations and comments skipped), for pointing at it when a file ends inside a block.
+fn unclosed_brace(text: &str, from: usize, to: usize) -> Option<usize> {
+    enum Open {
+        Brace(usize),
+        Interpolation,
+        Str(usize),
+    }
+    let bytes = &text.as_bytes()[..to.min(text.len())];
+    let mut stack: Vec<Open> = Vec::new();
+    let mut index = from;
+    while index < bytes.len() {
+        let rest = &bytes[index..];
+        if let Some(Open::Str(width)) = stack.last() {
+            let width = *width;
+            if rest[0] == b'\\' {
+                index += 2;
+            } else if rest.starts_with(b"${") {
+                stack.push(Open::Interpolation);
+                index += 2;
+            } else if rest[0] == b'"' && (width == 1 || rest.starts_with(b"\"\"\"")) {
+                stack.pop();
+                index += width;
+            } else {
+                index += 1;
+            }
+            continue;
+        }
+        if rest.starts_with(b"//") {
+            index += rest
+                .iter()
+                .position(|byte| *byte == b'\n')
+                .unwrap_or(rest.len());
+            continue;
+        }
+        if rest.starts_with(b"/*") {
+            index += rest[2..]
+                .windows(2)
+                .position(|pair| pair == b"*/")
+                .map_or(rest.len(), |end| end + 4);
+            continue;
+        }
+        match rest[0] {
+            b'"' => {
+                let width = if rest.starts_with(b"\"\"\"") { 3 } else { 1 };
+                stack.push(Open::Str(width));
+                index += width;
+                continue;
+            }
+            b'{' => stack.push(Open::Brace(index)),
+            b'}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    stack.into_iter().find_map(|open| match open {
+        Open::Brace(offset) => Some(offset),
+        Open::Interpolation | Open::Str(_) => None,
+    })
 }
 
 fn rule_name(rule: Rule) -> Option<&'static str> {

@@ -107,7 +107,7 @@ async function startClient(context) {
         { scheme: "file", language: "pipe" },
         { scheme: "untitled", language: "pipe" },
       ],
-      initializationOptions: { debounceMs: config.get("debounceMs", 150) },
+      initializationOptions: { debounceMs: config.get("debounceMs", 0) },
       outputChannel: output,
     },
   );

@@ -28,7 +28,13 @@ pub struct Client {
 impl Client {
     /// Starts the server without initializing it.
     pub fn spawn() -> Client {
+        Client::spawn_with_env(&[])
+    }
+
+    /// Starts the server with extra environment variables, without initializing it.
+    pub fn spawn_with_env(vars: &[(&str, &std::path::Path)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pipec-lsp"))
+            .envs(vars.iter().map(|(name, value)| (*name, *value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -56,7 +62,16 @@ impl Client {
 
     /// Starts and initializes the server; returns it with the initialize result.
     pub fn start(capabilities: Value, options: Value) -> (Client, Value) {
-        let mut client = Client::spawn();
+        Client::start_with_env(capabilities, options, &[])
+    }
+
+    /// [`Client::start`] with extra environment variables.
+    pub fn start_with_env(
+        capabilities: Value,
+        options: Value,
+        vars: &[(&str, &std::path::Path)],
+    ) -> (Client, Value) {
+        let mut client = Client::spawn_with_env(vars);
         let result = client.request(
             "initialize",
             json!({ "processId": null, "rootUri": null, "capabilities": capabilities, "initializationOptions": options }),

@@ -111,3 +111,42 @@ fn a_lone_carriage_return_is_reported() {
     assert!(diagnostics.is_empty());
     assert!(!format!("{file:?}").contains("\\r"), "{file:?}");
 }
+
+/// A file that ends inside a block: the error at the end also points at the `{` left open.
+#[test]
+fn an_unclosed_brace_is_pointed_at() {
+    let text = "repo app {\n  name = \"a${b}\" // }\n  /* } */\nrole web {\n  profile = true\n}\n";
+    let (_, diagnostics) = parse_file(FileId(0), text);
+    insta::assert_debug_snapshot!(diagnostics);
+    assert_eq!(
+        diagnostics[0].labels[1].span.start(),
+        text.find('{').unwrap_or(0)
+    );
+}
+
+/// Recovery through the fast parser gives exactly pest's result on broken files: every line of
+/// the seed deleted in turn, and a `}` or `= ` inserted at the start of every line.
+#[test]
+fn recovery_with_the_fast_parser_matches_pest() {
+    let seed = include_str!("../../../../examples/seed-ec2/pipeline.pipe");
+    let lines: Vec<&str> = seed.split_inclusive('\n').collect();
+    let mut texts = Vec::new();
+    for index in 0..lines.len() {
+        let mut without = lines.clone();
+        without.remove(index);
+        texts.push(without.concat());
+        for insert in ["}", "= ", "{\n"] {
+            let mut with = lines.clone();
+            let line = format!("{insert}{}", lines[index]);
+            with[index] = &line;
+            texts.push(with.concat());
+        }
+    }
+    for text in texts {
+        assert_eq!(
+            parse_file(FileId(0), &text),
+            crate::parse_file_with_pest(FileId(0), &text),
+            "{text}"
+        );
+    }
+}

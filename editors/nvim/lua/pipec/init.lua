@@ -20,8 +20,9 @@ local defaults = {
   path = nil,
   -- The whole command, e.g. { "/opt/pipec/bin/pipec", "lsp" }; overrides `path`.
   cmd = nil,
-  -- Delay between the last edit and the check, in milliseconds.
-  debounce_ms = 150,
+  -- Edits made while a check runs are checked together once it ends, after pausing this
+  -- many milliseconds. An idle server checks an edit at once.
+  debounce_ms = 0,
   -- Register with nvim-lspconfig instead of starting clients directly.
   lspconfig = false,
 }
