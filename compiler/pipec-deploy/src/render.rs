@@ -121,7 +121,7 @@ pub fn render_plan(plan: &Plan, options: RenderOptions) -> String {
         }
         let _ = writeln!(
             out,
-            "   CodeDeploy deploys on its own only to Auto Scaling groups: after apply, run the pipeline again\n   (push a commit, or `aws codepipeline start-pipeline-execution --name <pipeline>`)"
+            "   CodeDeploy deploys on its own only to Auto Scaling groups: after apply, run the pipeline again\n   (`pipec release FILE --wait`, or push a commit)"
         );
     }
     let (iam, rest): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
