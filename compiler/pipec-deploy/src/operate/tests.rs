@@ -234,7 +234,7 @@ async fn a_failed_hook_is_shown_at_its_hook_line_with_code_and_log_tail() {
     assert_eq!(failures.len(), 1);
     assert_eq!(
         failures[0].location,
-        Some(("pipeline.pipe".to_string(), 79))
+        Some(("pipeline.pipe".to_string(), 78))
     );
     let text = format!(
         "{}\n{}",
