@@ -224,3 +224,50 @@ pub fn venv_tool(name: &str) -> PathBuf {
     assert!(path.exists(), "{} is missing: run scripts/setup-test-tools.sh once (it installs the test tools into .venv)", path.display());
     path
 }
+
+/// What the `pipec` binary did: its exit code and its normalized output.
+pub struct CliRun {
+    /// Exit code (`-1` when killed by a signal).
+    pub code: i32,
+    /// Standard output, through [`normalize_deploy_output`].
+    pub stdout: String,
+    /// Standard error, through [`normalize_deploy_output`].
+    pub stderr: String,
+}
+
+/// Runs the real `pipec` in `dir` against the emulator at `endpoint` (`us-east-1`), with dummy
+/// credentials, no AWS variables of this machine's environment, empty AWS config files, and no
+/// colour; its output is normalized with [`normalize_deploy_output`].
+///
+/// # Panics
+/// When the binary cannot be run.
+#[must_use]
+pub fn pipec_against(dir: &Path, endpoint: &str, args: &[&str]) -> CliRun {
+    let empty = dir.join("aws-empty");
+    std::fs::write(&empty, "").unwrap_or_else(|error| panic!("write {}: {error}", empty.display()));
+    let mut command = std::process::Command::new(pipec_binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            command.env_remove(key);
+        }
+    }
+    let output = command
+        .current_dir(dir)
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run pipec: {error}"));
+    CliRun {
+        code: output.status.code().unwrap_or(-1),
+        stdout: normalize_deploy_output(&String::from_utf8_lossy(&output.stdout), dir),
+        stderr: normalize_deploy_output(&String::from_utf8_lossy(&output.stderr), dir),
+    }
+}

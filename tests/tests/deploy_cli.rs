@@ -12,45 +12,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use pipec_tests::{normalize_deploy_output, pipec_binary, repo_root, start_moto};
+use pipec_tests::{pipec_against, repo_root, start_moto, CliRun};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn pipec(dir: &Path, endpoint: &str, args: &[&str]) -> Run {
-    let empty = dir.join("aws-empty");
-    std::fs::write(&empty, "").unwrap();
-    let mut command = Command::new(pipec_binary());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") {
-            command.env_remove(key);
-        }
-    }
-    let output: Output = command
-        .current_dir(dir)
-        .args(args)
-        .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: normalize_deploy_output(&String::from_utf8_lossy(&output.stdout), dir),
-        stderr: normalize_deploy_output(&String::from_utf8_lossy(&output.stderr), dir),
-    }
+fn pipec(dir: &Path, endpoint: &str, args: &[&str]) -> CliRun {
+    pipec_against(dir, endpoint, args)
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
