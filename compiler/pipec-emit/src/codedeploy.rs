@@ -3,13 +3,13 @@
 //! `scripts/<Event>-<hook>.sh` (written to `deploys/<deploy>/` and carried by the build).
 //! S3 deploys have no resource of their own: they are a pipeline action on the site bucket.
 
-use pipec_ir::{Deploy, Hook, Kind, TagFilter, Target};
+use pipec_ir::{groups_select, Deploy, Hook, Kind, TagFilter, Target};
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::{Mapping, Value as Yaml};
 
 use crate::codebuild::file_part;
 use crate::ctx::{get_att, put_tags, sub, sub_escape, Ctx, Owner};
-use crate::ec2::{matches, stack_tag};
+use crate::ec2::stack_tag;
 use crate::iam::{aws_managed, emit_generated_role, GeneratedRole};
 use crate::text::primary_id;
 use crate::yaml::{list, put, s};
@@ -92,12 +92,11 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
     // Keep the selection to this stack's instances when it selects instances the program
     // declares (those carry `pipec:stack`); a selection of instances made elsewhere is left as
     // the user wrote it.
-    let own = ctx.program.instances.iter().any(|instance| {
-        !groups.is_empty()
-            && groups
-                .iter()
-                .all(|group| group.iter().any(|filter| matches(filter, &instance.tags)))
-    });
+    let own = ctx
+        .program
+        .instances
+        .iter()
+        .any(|instance| groups_select(groups, &instance.tags));
     let mut groups = groups.clone();
     if own {
         let tag = stack_tag(ctx);

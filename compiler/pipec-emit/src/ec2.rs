@@ -4,7 +4,7 @@
 //! read access to the artifact bucket and the CodeDeploy resource kit bucket.
 
 use pipec_ir::shell::quote;
-use pipec_ir::{software, Instance, Kind, Tag, TagFilter, Target};
+use pipec_ir::{groups_select, software, Instance, Kind, Tag, Target};
 use serde_json::{json, Map, Value};
 
 use crate::ctx::{allow, cfn_ref, depends_on, get_att, put_tags, sub, Ctx, Owner};
@@ -169,12 +169,7 @@ fn is_deploy_target(ctx: &Ctx<'_>, tags: &[Tag]) -> bool {
         .deploys
         .iter()
         .any(|deploy| match &deploy.target {
-            Target::Ec2 { groups } => {
-                !groups.is_empty()
-                    && groups
-                        .iter()
-                        .all(|group| group.iter().any(|filter| matches(filter, tags)))
-            }
+            Target::Ec2 { groups } => groups_select(groups, tags),
             Target::S3 { .. } => false,
         })
 }
@@ -191,14 +186,6 @@ pub(crate) fn stack_tag(ctx: &Ctx<'_>) -> Tag {
         key: STACK_TAG_KEY.to_string(),
         value: ctx.program.stack_name.clone(),
     }
-}
-
-/// True when `filter` matches one of `tags`.
-pub(crate) fn matches(filter: &TagFilter, tags: &[Tag]) -> bool {
-    tags.iter().any(|tag| {
-        (filter.key.is_empty() || filter.key == tag.key)
-            && (filter.value.is_empty() || filter.value == tag.value)
-    })
 }
 
 /// A security group description may only use a restricted character set.

@@ -136,15 +136,9 @@ fn collect(program: &Program) -> Graph {
                                         .map(|filter| format!("{}={}", filter.key, filter.value))
                                         .collect();
                                     for instance in &program.instances {
-                                        let matched = groups.iter().all(|group| {
-                                            group.iter().any(|filter| {
-                                                instance.tags.iter().any(|tag| {
-                                                    (filter.key.is_empty() || tag.key == filter.key)
-                                                        && (filter.value.is_empty()
-                                                            || tag.value == filter.value)
-                                                })
-                                            })
-                                        });
+                                        // No groups matched every instance here before.
+                                        let matched = groups.is_empty()
+                                            || pipec_ir::groups_select(groups, &instance.tags);
                                         if matched {
                                             let instance_node =
                                                 id(&["R", "instance", &instance.origin.name]);

@@ -28,14 +28,7 @@ fn selected_instances(program: &pipec_ir::Program, target: &Target) -> Vec<Value
     program
         .instances
         .iter()
-        .filter(|instance| {
-            !groups.is_empty()
-                && groups.iter().all(|group| {
-                    group
-                        .iter()
-                        .any(|filter| crate::ec2::matches(filter, &instance.tags))
-                })
-        })
+        .filter(|instance| pipec_ir::groups_select(groups, &instance.tags))
         .map(|instance| {
             json!({
                 "name": instance.origin.name,

@@ -315,6 +315,27 @@ pub struct TagFilter {
     pub value: String,
 }
 
+impl TagFilter {
+    /// True when this filter matches one of `tags` (an empty key or value matches any).
+    #[must_use]
+    pub fn matches(&self, tags: &[Tag]) -> bool {
+        tags.iter().any(|tag| {
+            (self.key.is_empty() || self.key == tag.key)
+                && (self.value.is_empty() || self.value == tag.value)
+        })
+    }
+}
+
+/// CodeDeploy's tag selection (aws-facts §9): an instance is selected when every tag group has
+/// a filter that matches one of its tags. No groups select nothing.
+#[must_use]
+pub fn groups_select(groups: &[Vec<TagFilter>], tags: &[Tag]) -> bool {
+    !groups.is_empty()
+        && groups
+            .iter()
+            .all(|group| group.iter().any(|filter| filter.matches(tags)))
+}
+
 /// Where a deploy goes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Target {

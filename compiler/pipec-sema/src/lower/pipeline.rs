@@ -311,15 +311,9 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            // No groups count as matched here (nothing to warn about).
             let matched = program.instances.iter().any(|instance| {
-                groups.iter().all(|group| {
-                    group.iter().any(|filter| {
-                        instance.tags.iter().any(|tag| {
-                            (filter.key.is_empty() || tag.key == filter.key)
-                                && (filter.value.is_empty() || tag.value == filter.value)
-                        })
-                    })
-                })
+                groups.is_empty() || pipec_ir::groups_select(groups, &instance.tags)
             });
             if !matched {
                 let wanted: Vec<String> = groups

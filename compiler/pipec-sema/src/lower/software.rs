@@ -7,7 +7,7 @@
 use crate::check::{Checker, ScopeId};
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::software::{self, CATALOG};
-use pipec_ir::{Instance, Program, Target};
+use pipec_ir::{groups_select, Instance, Program, Target};
 use pipec_syntax::ast::Expr;
 use std::collections::BTreeSet;
 
@@ -56,7 +56,10 @@ impl Checker<'_> {
         for instance in &mut program.instances {
             let selecting: Vec<_> = deploys
                 .iter()
-                .filter(|deploy| selects(&deploy.target, instance))
+                .filter(|deploy| match &deploy.target {
+                    Target::Ec2 { groups } => groups_select(groups, &instance.tags),
+                    Target::S3 { .. } => false,
+                })
                 .collect();
             let needed: BTreeSet<&str> = selecting
                 .iter()
@@ -143,21 +146,4 @@ fn missing_software(
         }
     }
     diag
-}
-
-/// True when `target` selects `instance` by its tags (the same rule as CodeDeploy's: every tag
-/// group has a filter that matches one of the instance's tags).
-fn selects(target: &Target, instance: &Instance) -> bool {
-    let Target::Ec2 { groups } = target else {
-        return false;
-    };
-    !groups.is_empty()
-        && groups.iter().all(|group| {
-            group.iter().any(|filter| {
-                instance.tags.iter().any(|tag| {
-                    (filter.key.is_empty() || tag.key == filter.key)
-                        && (filter.value.is_empty() || tag.value == filter.value)
-                })
-            })
-        })
 }
