@@ -18,7 +18,7 @@ use crate::ast::{
     Attr, Block, Body, Clause, Decl, Expr, ExprKind, Ident, Item, ItemKind, Label, Statement,
     StrPart,
 };
-use crate::parser::{dedent, push_source_text, push_text};
+use crate::strings::{dedent, push_source_text, push_text};
 
 /// Gives up: the input needs the reference parser.
 struct GiveUp;

@@ -12,7 +12,11 @@ mod comments;
 mod fast;
 mod fmt;
 mod parser;
+mod recover;
+mod scan;
+mod strings;
 
 pub use comments::{scan_comments, Comment};
 pub use fmt::format_file;
-pub use parser::{parse_file, parse_file_with_pest, MAX_DEPTH};
+pub use recover::{parse_file, parse_file_with_pest};
+pub use scan::MAX_DEPTH;

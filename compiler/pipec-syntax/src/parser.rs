@@ -1,5 +1,5 @@
-//! Parsing with pest, resuming after errors at the next top-level item, and the pairs → AST
-//! conversion.
+//! The reference parser: pest over `grammar/pipe.pest`, its syntax diagnostics, and the
+//! pairs → AST conversion. `recover.rs` decides which parts of a file reach it.
 
 use pest::error::InputLocation;
 use pest::iterators::Pair;
@@ -8,142 +8,18 @@ use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::{FileId, Span};
 
 use crate::ast::{
-    Attr, Block, Body, Clause, Decl, Expr, ExprKind, File, Ident, Item, ItemKind, Label, Statement,
+    Attr, Block, Body, Clause, Decl, Expr, ExprKind, Ident, Item, ItemKind, Label, Statement,
     StrPart,
 };
+use crate::strings::{dedent, push_source_text, push_text};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/pipe.pest"]
 struct PipeParser;
 
-/// The deepest nesting of brackets, braces and interpolations accepted.
-pub const MAX_DEPTH: usize = 48;
+pub(crate) type SegmentError = Box<(usize, pest::error::Error<Rule>)>;
 
-/// Parses one file. Always returns a `File` (possibly partial) and the syntax diagnostics.
-///
-/// A file without any syntax diagnostic goes through the hand-written parser of `fast.rs`;
-/// anything else through pest, the reference, which reports errors and recovers after them;
-/// the good parts around an error (before the broken item, after the resumption point) go
-/// through the fast parser again, so pest parses only what it must to find each error.
-#[must_use]
-pub fn parse_file(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
-    if too_deep(text).is_none() && bare_carriage_return(text).is_none() {
-        if let Some(items) = crate::fast::parse(file, text) {
-            let span = Span::new(file, 0, text.len());
-            return (File { items, span }, Vec::new());
-        }
-    }
-    parse_recovering(file, text, true)
-}
-
-/// [`parse_file`] through pest only: the reference that the fast parser is tested against.
-#[doc(hidden)]
-#[must_use]
-pub fn parse_file_with_pest(file: FileId, text: &str) -> (File, Vec<Diagnostic>) {
-    parse_recovering(file, text, false)
-}
-
-/// Parses with recovery at top-level items. With `fast`, each segment (the good items before a
-/// broken one, the rest after it) is first tried with the hand-written parser, and pest runs
-/// only where that gives up: the same result (the fast parser gives up on anything pest would
-/// report), with pest's work limited to finding and describing the errors.
-fn parse_recovering(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let whole = Span::new(file, 0, text.len());
-    if let Some(offset) = too_deep(text) {
-        diagnostics.push(
-            Diagnostic::error(
-                Code::NESTING_TOO_DEEP,
-                format!("nesting deeper than {MAX_DEPTH} levels"),
-            )
-            .primary(Span::new(file, offset, offset + 1), "too deep here")
-            .help("flatten the value: name inner parts with `let` and refer to them"),
-        );
-        return (
-            File {
-                items: Vec::new(),
-                span: whole,
-            },
-            diagnostics,
-        );
-    }
-    if let Some(offset) = bare_carriage_return(text) {
-        let count = text
-            .match_indices('\r')
-            .filter(|(index, _)| text.as_bytes().get(index + 1) != Some(&b'\n'))
-            .count();
-        let mut diagnostic = Diagnostic::error(
-            Code::BARE_CARRIAGE_RETURN,
-            "carriage return without a line feed",
-        )
-        .primary(Span::new(file, offset, offset), "a lone CR ends this line");
-        if count > 1 {
-            diagnostic = diagnostic.note(format!(
-                "The file has {count} of them: its lines probably end with CR only (old Mac OS line endings), which pipec does not accept."
-            ));
-        }
-        diagnostics.push(diagnostic.help(
-            "end lines with LF or CRLF (e.g. `dos2unix -c mac FILE`); in a string, write `\\r`",
-        ));
-        return (
-            File {
-                items: Vec::new(),
-                span: whole,
-            },
-            diagnostics,
-        );
-    }
-    let mut items = Vec::new();
-    let mut start = 0;
-    let fast_segment = |start: usize, end: usize| {
-        if fast {
-            crate::fast::parse_range(file, text, start, end)
-        } else {
-            None
-        }
-    };
-    while start < text.len() {
-        // At 0, `parse_file` has tried the fast parser on the whole text already.
-        if let Some(mut parsed) = (start > 0)
-            .then(|| fast_segment(start, text.len()))
-            .flatten()
-        {
-            items.append(&mut parsed);
-            break;
-        }
-        match parse_segment(file, text, start, text.len(), &mut diagnostics) {
-            Ok(mut parsed) => {
-                items.append(&mut parsed);
-                break;
-            }
-            Err(boxed) => {
-                let (position, error) = *boxed;
-                diagnostics.push(syntax_diagnostic(file, text, start, position, &error));
-                // Keep the complete items before the broken one.
-                let cut = item_start_before(text, start, position);
-                if cut > start {
-                    if let Some(mut parsed) = fast_segment(start, cut) {
-                        items.append(&mut parsed);
-                    } else if let Ok(mut parsed) =
-                        parse_segment(file, text, start, cut, &mut Vec::new())
-                    {
-                        items.append(&mut parsed);
-                    }
-                }
-                // Resume at the next line that starts a top-level item.
-                match item_start_after(text, position.max(start + 1)) {
-                    Some(next) => start = next,
-                    None => break,
-                }
-            }
-        }
-    }
-    (File { items, span: whole }, diagnostics)
-}
-
-type SegmentError = Box<(usize, pest::error::Error<Rule>)>;
-
-fn parse_segment(
+pub(crate) fn parse_segment(
     file: FileId,
     text: &str,
     start: usize,
@@ -185,7 +61,7 @@ fn parse_segment(
     }
 }
 
-fn syntax_diagnostic(
+pub(crate) fn syntax_diagnostic(
     file: FileId,
     text: &str,
     start: usize,
@@ -357,117 +233,6 @@ fn found_len(rest: &str) -> usize {
     } else {
         ch.len_utf8()
     }
-}
-
-/// Whether the line starting at `offset` opens a top-level item (starts at column 0 with a letter).
-fn opens_item(text: &str, offset: usize) -> bool {
-    text[offset..]
-        .chars()
-        .next()
-        .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
-}
-
-fn item_start_before(text: &str, floor: usize, position: usize) -> usize {
-    let mut line_start = text[..position.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |index| index + 1);
-    loop {
-        if line_start <= floor {
-            return floor;
-        }
-        if opens_item(text, line_start) {
-            return line_start;
-        }
-        line_start = text[..line_start - 1]
-            .rfind('\n')
-            .map_or(0, |index| index + 1);
-    }
-}
-
-fn item_start_after(text: &str, position: usize) -> Option<usize> {
-    let mut search = position.min(text.len());
-    while !text.is_char_boundary(search) {
-        search += 1;
-    }
-    while let Some(newline) = text[search..].find('\n') {
-        let line_start = search + newline + 1;
-        if line_start < text.len() && opens_item(text, line_start) {
-            return Some(line_start);
-        }
-        search = line_start;
-    }
-    None
-}
-
-/// The offset of the first carriage return that is not followed by a line feed. Lines end
-/// with LF or CRLF only: a lone CR is a line break to some tools and not to others (a `//`
-/// comment would run past it to the next LF), so it is reported rather than guessed at.
-fn bare_carriage_return(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    (0..bytes.len()).find(|&index| bytes[index] == b'\r' && bytes.get(index + 1) != Some(&b'\n'))
-}
-
-/// Literal string text from the source: a CRLF line break is a line feed, so a string's value
-/// does not depend on the file's line endings (`\r` escapes are added separately).
-pub(crate) fn push_source_text(parts: &mut Vec<StrPart>, text: &str) {
-    if text.contains('\r') {
-        push_text(parts, &text.replace("\r\n", "\n"));
-    } else {
-        push_text(parts, text);
-    }
-}
-
-/// Finds the first place where nesting exceeds `MAX_DEPTH`, skipping strings and comments.
-fn too_deep(text: &str) -> Option<usize> {
-    // Each entry records whether the open construct is a string (true) or code (false).
-    let mut stack: Vec<bool> = Vec::new();
-    let bytes = text.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() {
-        let in_string = stack.last().copied().unwrap_or(false);
-        let byte = bytes[index];
-        if in_string {
-            match byte {
-                b'\\' => index += 1,
-                b'"' => {
-                    stack.pop();
-                }
-                b'$' if bytes.get(index + 1) == Some(&b'{') => {
-                    stack.push(false);
-                    index += 1;
-                }
-                _ => {}
-            }
-        } else {
-            match byte {
-                b'"' => stack.push(true),
-                b'[' | b'{' | b'(' => stack.push(false),
-                b']' | b'}' | b')' => {
-                    stack.pop();
-                }
-                b'/' if bytes.get(index + 1) == Some(&b'/') => {
-                    while index < bytes.len() && bytes[index] != b'\n' {
-                        index += 1;
-                    }
-                }
-                b'/' if bytes.get(index + 1) == Some(&b'*') => {
-                    index += 2;
-                    while index + 1 < bytes.len()
-                        && !(bytes[index] == b'*' && bytes[index + 1] == b'/')
-                    {
-                        index += 1;
-                    }
-                    index += 1;
-                }
-                _ => {}
-            }
-        }
-        if stack.len() > MAX_DEPTH {
-            return Some(index.min(text.len().saturating_sub(1)));
-        }
-        index += 1;
-    }
-    None
 }
 
 struct Lower<'d> {
@@ -808,83 +573,6 @@ impl Lower<'_> {
         Expr {
             kind: ExprKind::Str(parts),
             span,
-        }
-    }
-}
-
-pub(crate) fn push_text(parts: &mut Vec<StrPart>, text: &str) {
-    if let Some(StrPart::Text(last)) = parts.last_mut() {
-        last.push_str(text);
-    } else {
-        parts.push(StrPart::Text(text.to_string()));
-    }
-}
-
-/// Triple-quoted strings drop a first line break, a last line of only spaces, and the
-/// indentation common to all non-blank lines.
-pub(crate) fn dedent(parts: &mut [StrPart]) {
-    if let Some(StrPart::Text(first)) = parts.first_mut() {
-        if let Some(rest) = first
-            .strip_prefix("\r\n")
-            .or_else(|| first.strip_prefix('\n'))
-        {
-            *first = rest.to_string();
-        }
-    }
-    if let Some(StrPart::Text(last)) = parts.last_mut() {
-        if let Some(newline) = last.rfind('\n') {
-            if last[newline + 1..]
-                .chars()
-                .all(|ch| ch == ' ' || ch == '\t')
-            {
-                last.truncate(newline + 1);
-            }
-        }
-    }
-    // The common indentation of line starts inside the text parts.
-    let mut common: Option<usize> = None;
-    let mut at_line_start = true;
-    for part in parts.iter() {
-        match part {
-            StrPart::Text(text) => {
-                for (index, line) in text.split('\n').enumerate() {
-                    if index > 0 {
-                        at_line_start = true;
-                    }
-                    if at_line_start && !line.trim().is_empty() {
-                        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-                        common = Some(common.map_or(indent, |value| value.min(indent)));
-                    }
-                    at_line_start = false;
-                }
-            }
-            StrPart::Interp(_) => at_line_start = false,
-        }
-    }
-    let Some(common) = common.filter(|value| *value > 0) else {
-        return;
-    };
-    let mut at_line_start = true;
-    for part in parts.iter_mut() {
-        match part {
-            StrPart::Text(text) => {
-                let mut out = String::with_capacity(text.len());
-                for (index, line) in text.split('\n').enumerate() {
-                    if index > 0 {
-                        out.push('\n');
-                        at_line_start = true;
-                    }
-                    if at_line_start {
-                        let strip = line.len() - line.trim_start_matches([' ', '\t']).len();
-                        out.push_str(&line[strip.min(common)..]);
-                    } else {
-                        out.push_str(line);
-                    }
-                    at_line_start = false;
-                }
-                *text = out;
-            }
-            StrPart::Interp(_) => at_line_start = false,
         }
     }
 }
