@@ -39,6 +39,8 @@
 //! - [`CloudFormationApi`](api::CloudFormationApi) is the seam: [`SdkClient`] for AWS (or an
 //!   emulator through `endpoint_url`), [`fake::FakeCloudFormation`] for fault tests.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod api;
 mod apply;

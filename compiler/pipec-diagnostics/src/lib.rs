@@ -2,6 +2,8 @@
 //! people (codespan-reporting) and tools (JSON). The language server converts the same values
 //! in its own crate. Nothing here prints: renderers write into a caller's writer.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod codes;
 mod render;

@@ -3,6 +3,8 @@
 //! and lower. It does no IO itself: reading files is the loader's job (the CLI and the language
 //! server each bring one), so the whole compiler runs the same in tests, the CLI and an editor.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};

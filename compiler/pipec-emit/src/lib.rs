@@ -6,6 +6,8 @@
 //! `Map`, every YAML map is built in a fixed order). The IR is already checked, so the only
 //! diagnostics are the template quotas (P5001, P5002) and compiler bugs (P9000).
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod codebuild;
 mod codedeploy;

@@ -1,6 +1,8 @@
 //! Hostile user data (`$(touch x)`, backticks, quotes, newlines, `: `, `#`, non-ASCII) reaches
 //! YAML and shell only as inert data: YAML values parse back unchanged, and the generated
 //! shell that writes the revision creates no `x` and writes exactly the emitted files.
+// A test, not the crate: it runs the generated shell in a scratch directory.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod common;
 

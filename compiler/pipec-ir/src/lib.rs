@@ -3,6 +3,8 @@
 //! reports user errors, only compiler bugs. References between resources are by block name
 //! within their kind; the emitter turns them into `Ref`/`Fn::GetAtt`.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod glob;
 pub mod shell;

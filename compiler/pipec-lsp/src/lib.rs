@@ -5,6 +5,8 @@
 //! compiler only through its `analysis` module and converts our `Diagnostic` in its
 //! `diagnostics` module; everything else is protocol plumbing. `pipec lsp` calls [`run_stdio`].
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod analysis;
 mod context;

@@ -8,6 +8,8 @@
 //! whole outcome comes back as a [`RunReport`]. This crate never prints; see
 //! `docs/run-local.md` for the design and for what differs from AWS.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 // `Diagnostic` is the error type leaving every phase (style guide 3.1); errors are the cold path,
 // so boxing them would only add noise.
 #![allow(clippy::result_large_err)]

@@ -6,6 +6,8 @@
 //! check reports into one list, and a value that failed to check becomes an error placeholder
 //! that later checks stay silent about.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod check;
 mod eval;

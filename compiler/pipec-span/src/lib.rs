@@ -4,6 +4,8 @@
 //! terminal (through codespan's `Files` trait), for JSON output and for the language server
 //! (UTF-8 or UTF-16 columns). It does no IO: text is handed to `SourceDb` by the caller.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::ops::Range;
 

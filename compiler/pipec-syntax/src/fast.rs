@@ -533,6 +533,8 @@ fn string_label(string: Expr) -> Parsed<Label> {
 }
 
 #[cfg(test)]
+// The tests read the repository's .pipe files; the parser itself does no IO.
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use std::path::Path;
 

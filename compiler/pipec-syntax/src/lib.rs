@@ -6,6 +6,8 @@
 //! without any syntax diagnostic take a hand-written parser that builds the same AST ten times
 //! faster (`fast.rs`); pest remains the reference, and the two are tested to agree.
 #![warn(missing_docs)]
+// Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod ast;
 mod comments;
