@@ -3,6 +3,7 @@
 //! `builds/<build>/buildspec.yml` (the same text). A build that feeds an EC2 deploy writes the
 //! revision (appspec.yml and hook scripts) into its artifact in `post_build`.
 
+use pipec_ir::names::file_part;
 use pipec_ir::shell::quote;
 use pipec_ir::{Build, EnvKind, Kind, Target};
 use serde_json::{json, Map, Value};
@@ -18,25 +19,6 @@ use crate::yaml::{base64_encode, list, put, s};
 /// The file name of a build's buildspec in the output directory.
 pub(crate) fn buildspec_path(build: &Build) -> String {
     format!("builds/{}/buildspec.yml", file_part(&build.origin.name))
-}
-
-/// A block name made safe as one path component.
-pub(crate) fn file_part(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() || cleaned.chars().all(|ch| ch == '.') {
-        format!("_{cleaned}")
-    } else {
-        cleaned
-    }
 }
 
 /// Emits the project and its role; returns the buildspec file.

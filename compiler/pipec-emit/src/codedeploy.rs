@@ -3,11 +3,11 @@
 //! `scripts/<Event>-<hook>.sh` (written to `deploys/<deploy>/` and carried by the build).
 //! S3 deploys have no resource of their own: they are a pipeline action on the site bucket.
 
+use pipec_ir::names::file_part;
 use pipec_ir::{groups_select, Deploy, Hook, Kind, TagFilter, Target};
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::{Mapping, Value as Yaml};
 
-use crate::codebuild::file_part;
 use crate::ctx::{get_att, put_tags, sub, sub_escape, Ctx, Owner};
 use crate::ec2::stack_tag;
 use crate::iam::{aws_managed, emit_generated_role, GeneratedRole};

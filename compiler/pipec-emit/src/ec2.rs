@@ -190,15 +190,7 @@ pub(crate) fn stack_tag(ctx: &Ctx<'_>) -> Tag {
 
 /// A security group description may only use a restricted character set.
 fn description_safe(text: &str) -> String {
-    text.chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || "._-".contains(ch) {
-                ch
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    pipec_ir::names::sanitize(text, "._-", '-')
 }
 
 /// How long CloudFormation waits for the instance's bootstrap signal (`CreationPolicy`).

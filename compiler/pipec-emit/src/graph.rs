@@ -33,11 +33,7 @@ enum Shape {
 fn id(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|part| {
-            part.chars()
-                .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
-                .collect::<String>()
-        })
+        .map(|part| pipec_ir::names::sanitize(part, "", '_'))
         .collect::<Vec<_>>()
         .join("_")
 }

@@ -2,6 +2,7 @@
 //! generated service roles, and the EventBridge rules (with their role) that start a pipeline
 //! on a push to its source branch instead of polling.
 
+use pipec_ir::names::sanitize;
 use pipec_ir::{Action, Kind, Pipeline, Repo, Target};
 use serde_json::{json, Map, Value};
 
@@ -31,16 +32,7 @@ pub(crate) fn emit_repo(ctx: &mut Ctx<'_>, repo: &Repo) {
 
 /// A pipeline artifact name: `[A-Za-z0-9_-]` only.
 pub(crate) fn artifact_name(prefix: &str, name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let cleaned = sanitize(name, "-_", '_');
     let mut full = format!("{prefix}_{cleaned}");
     full.truncate(100);
     full
@@ -48,16 +40,7 @@ pub(crate) fn artifact_name(prefix: &str, name: &str) -> String {
 
 /// An action name: `[A-Za-z0-9.@_-]`, at most 100 characters.
 fn action_name(name: &str) -> String {
-    let mut cleaned: String = name
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || "-_.@".contains(ch) {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let mut cleaned = sanitize(name, "-_.@", '_');
     cleaned.truncate(100);
     cleaned
 }
@@ -273,16 +256,7 @@ fn emit_triggers(ctx: &mut Ctx<'_>, pipeline: &Pipeline, owner: &Owner, sources:
             tags: &pipeline.tags,
         },
     );
-    let mut target_id: String = format!("pipeline-{}", pipeline.aws_name)
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || ".-_".contains(ch) {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let mut target_id = sanitize(&format!("pipeline-{}", pipeline.aws_name), ".-_", '_');
     target_id.truncate(64);
     for repo in sources {
         let rule_id = ctx.lid(

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod glob;
+pub mod names;
 pub mod shell;
 pub mod software;
 
@@ -141,6 +142,27 @@ pub struct AttrRef {
     pub name: String,
     /// The attribute (`arn`, `name`, `clone_url_http`, …).
     pub attr: String,
+    /// How CloudFormation reads it (from the schema's export).
+    pub cfn: Cfn,
+}
+
+/// How CloudFormation reads an exported attribute of a block, relative to the block's main
+/// resource (the schema gives one per export; emit turns it into `Ref`, `Fn::GetAtt` or
+/// `Fn::Sub`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Cfn {
+    /// `Ref` of the block's main resource.
+    Ref,
+    /// `Ref` of another resource of the block, named by its logical-id suffix (`Group`).
+    RefOf(&'static str),
+    /// `Fn::GetAtt` of the block's main resource.
+    GetAtt(&'static str),
+    /// `Fn::GetAtt` of the main resource when the program creates it; for a resource that is
+    /// only referred to (`create = false`), `Fn::Sub` of the template with `{}` replaced by
+    /// its name (the template `{}` alone is the name as a plain string).
+    GetAttOrExisting(&'static str, &'static str),
+    /// `Fn::Sub` of the template with `{}` replaced by the block's AWS name.
+    Sub(&'static str),
 }
 
 /// A resource in an IAM statement.

@@ -16,6 +16,7 @@ mod lower;
 pub mod schema;
 pub mod stdlib;
 mod validate;
+mod value;
 
 pub use check::{analyze, Analysis, SourceModule};
 pub use index::{Definition, Reference, SymbolIndex};

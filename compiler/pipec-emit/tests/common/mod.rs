@@ -194,7 +194,7 @@ pub fn ec2_program(data: &str) -> Program {
                 resources: vec![
                     IamResource::Block(Kind::Repo, "app".into()),
                     IamResource::Text(Text::Parts(vec![
-                        TextPart::Attr(AttrRef { kind: Kind::Build, name: "app".into(), attr: "arn".into() }),
+                        TextPart::Attr(AttrRef { kind: Kind::Build, name: "app".into(), attr: "arn".into(), cfn: Cfn::GetAtt("Arn") }),
                         TextPart::Literal("/*".into()),
                     ])),
                 ],
@@ -231,6 +231,7 @@ pub fn ec2_program(data: &str) -> Program {
                     kind: Kind::Repo,
                     name: "app".into(),
                     attr: "clone_url_http".into(),
+                    cfn: Cfn::GetAttOrExisting("CloneUrlHttp", "https://git-codecommit.${AWS::Region}.amazonaws.com/v1/repos/{}"),
                 })]),
                 description: Some("Clone URL".into()),
             },
@@ -238,7 +239,7 @@ pub fn ec2_program(data: &str) -> Program {
                 origin: origin("site_url", 82),
                 value: Text::Parts(vec![
                     TextPart::Literal("http://".into()),
-                    TextPart::Attr(AttrRef { kind: Kind::Instance, name: "web".into(), attr: "public_dns".into() }),
+                    TextPart::Attr(AttrRef { kind: Kind::Instance, name: "web".into(), attr: "public_dns".into(), cfn: Cfn::GetAtt("PublicDnsName") }),
                     TextPart::Literal(format!("/${{x}}{data}")),
                 ]),
                 description: None,
@@ -300,6 +301,7 @@ pub fn site_program(data: &str) -> Program {
             kind: Kind::Site,
             name: "docs".into(),
             attr: "url".into(),
+            cfn: Cfn::GetAtt("WebsiteURL"),
         })]),
         description: Some("Website".into()),
     }];

@@ -1,10 +1,10 @@
 //! Lowering of `repo` and `build` blocks.
 
-use super::{fields_enum_opt, Ctx, Declared};
+use super::{Ctx, Declared};
 use crate::check::{nested_spec, Checker, Fields, ScopeId};
-use crate::eval::Value;
 use crate::schema;
 use crate::validate::NameRule;
+use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Artifacts, Build, EnvKind, EnvVar, Kind, Origin, Phase, Repo};
 use pipec_span::Span;
@@ -19,12 +19,13 @@ impl<'a> Checker<'a> {
         origin: Origin,
         fields: &Fields<'a>,
     ) -> Repo {
+        let spec = schema::of_kind(Kind::Repo);
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::Repo, true);
         let branch = self
             .attr_checked(fields, "repo", "branch")
-            .unwrap_or_else(|| "main".to_string());
+            .unwrap_or_else(|| spec.attr("branch").default_text().to_string());
         let description = self.attr_checked(fields, "repo", "description");
-        let create = self.attr_bool(fields, "create", true);
+        let create = self.attr_bool(fields, spec.attr("create"));
         if !create && !fields.has_attr("name") {
             self.missing(decl, "name", "\"existing-repository\"");
         }
@@ -56,20 +57,17 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        let spec = schema::of_kind(Kind::Build);
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::Project, true);
-        let image = self
-            .attr_str(fields, "image")
-            .unwrap_or_else(|| "aws/codebuild/standard:7.0".to_string());
-        let compute = self
-            .attr_enum(fields, "compute", schema::COMPUTE, "BUILD_GENERAL1_SMALL")
-            .to_string();
+        let image = self.attr_str_or_default(fields, spec.attr("image"));
+        let compute = self.attr_choice(fields, spec.attr("compute")).to_string();
         let environment_type = if image.contains("aarch64") {
             "ARM_CONTAINER"
         } else {
             "LINUX_CONTAINER"
         }
         .to_string();
-        let privileged = self.attr_bool(fields, "privileged", false);
+        let privileged = self.attr_bool(fields, spec.attr("privileged"));
         let mut runtimes = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("runtime") {
             for (name, name_span, value, value_span) in
@@ -133,12 +131,10 @@ impl<'a> Checker<'a> {
                 });
             }
         }
-        let timeout_minutes = match fields.attrs.get("timeout") {
-            Some((_, expr, scope)) => self
-                .want_int(expr, *scope, 5, 480, "a build timeout (minutes)")
-                .unwrap_or(60),
-            None => 60,
-        };
+        let timeout = spec.attr("timeout");
+        let timeout_minutes = self
+            .attr_int(fields, timeout, "a build timeout (minutes)")
+            .unwrap_or_else(|| timeout.default_int());
         let cache = self
             .attr_checked_list(fields, "build", "cache")
             .map(|(paths, _)| paths)
@@ -150,13 +146,18 @@ impl<'a> Checker<'a> {
         let description = self.attr_checked(fields, "build", "description");
         let mut phases: Vec<Phase> = Vec::new();
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let artifacts_spec = nested_spec("build", "artifacts");
         let mut artifacts = Artifacts {
-            files: vec!["**/*".to_string()],
+            files: artifacts_spec
+                .attr("files")
+                .default_list()
+                .iter()
+                .map(|glob| (*glob).to_string())
+                .collect(),
             base_dir: None,
-            discard_paths: false,
+            discard_paths: artifacts_spec.attr("discard_paths").default_bool(),
             exclude: Vec::new(),
         };
-        let mut artifacts_seen: Option<Span> = None;
         for (block, scope) in &fields.blocks {
             let keyword = block.keyword.name.as_str();
             if let Some(first) = seen.get(keyword) {
@@ -183,8 +184,7 @@ impl<'a> Checker<'a> {
             let items: Vec<(&'a Item, ScopeId)> =
                 block.body.items.iter().map(|item| (item, *scope)).collect();
             if keyword == "artifacts" {
-                artifacts_seen = Some(block.keyword.span.clone());
-                let inner = self.fields(items, nested_spec("build", "artifacts"), "`artifacts`");
+                let inner = self.fields(items, artifacts_spec, "`artifacts`");
                 let listed = inner
                     .attrs
                     .get("files")
@@ -206,14 +206,16 @@ impl<'a> Checker<'a> {
                     }
                 }
                 artifacts.base_dir = self.attr_checked(&inner, "artifacts", "base_dir");
-                artifacts.discard_paths = self.attr_bool(&inner, "discard_paths", false);
+                artifacts.discard_paths =
+                    self.attr_bool(&inner, artifacts_spec.attr("discard_paths"));
                 if let Some((exclude, _)) = self.attr_checked_list(&inner, "artifacts", "exclude") {
                     artifacts.exclude = exclude;
                 }
                 continue;
             }
             let owner = format!("the `{keyword}` phase");
-            let inner = self.fields(items, nested_spec("build", keyword), &owner);
+            let phase_spec = nested_spec("build", keyword);
+            let inner = self.fields(items, phase_spec, &owner);
             let commands = self.commands(&inner);
             let mut finally = Vec::new();
             for (finally_block, finally_scope) in &inner.blocks {
@@ -237,12 +239,9 @@ impl<'a> Checker<'a> {
                     .help("add `run \"command\"`, or remove the phase"),
                 );
             }
-            let on_failure = fields_enum_opt(
-                self,
-                &inner,
-                "on_failure",
-                &[("abort", "ABORT"), ("continue", "CONTINUE")],
-            );
+            let on_failure = self
+                .attr_choice_opt(&inner, phase_spec.attr("on_failure"))
+                .map(str::to_string);
             let run_as = self.attr_checked(&inner, "phase", "run_as");
             phases.push(Phase {
                 name: keyword.to_string(),
@@ -252,7 +251,6 @@ impl<'a> Checker<'a> {
                 run_as,
             });
         }
-        let _ = artifacts_seen;
         phases.sort_by_key(|phase| schema::PHASES.iter().position(|name| *name == phase.name));
         if phases.is_empty() {
             self.report(

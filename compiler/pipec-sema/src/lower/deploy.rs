@@ -1,14 +1,14 @@
 //! Lowering of `deploy` blocks: targets, files, permissions and hooks.
 
-use super::{fields_enum_opt, Ctx, Declared, HookBody};
+use super::{Ctx, Declared, HookBody};
 use crate::check::{nested_spec, Checker, Fields, ScopeId};
-use crate::eval::Value;
 use crate::schema::{self, FieldRule};
 use crate::validate::NameRule;
+use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Deploy, Hook, Kind, Origin, Permission, TagFilter, Target};
 use pipec_span::Span;
-use pipec_syntax::ast::{Expr, ExprKind, Item, ItemKind};
+use pipec_syntax::ast::{Expr, ExprKind, Item};
 use std::collections::BTreeMap;
 
 impl<'a> Checker<'a> {
@@ -36,26 +36,13 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        let spec = schema::of_kind(Kind::Deploy);
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::CodeDeploy, true);
-        let config = self
-            .attr_enum(
-                fields,
-                "config",
-                schema::DEPLOY_CONFIGS,
-                "CodeDeployDefault.OneAtATime",
-            )
-            .to_string();
-        let file_exists = fields_enum_opt(
-            self,
-            fields,
-            "file_exists",
-            &[
-                ("disallow", "DISALLOW"),
-                ("overwrite", "OVERWRITE"),
-                ("retain", "RETAIN"),
-            ],
-        );
-        let auto_rollback = self.attr_bool(fields, "auto_rollback", true);
+        let config = self.attr_choice(fields, spec.attr("config")).to_string();
+        let file_exists = self
+            .attr_choice_opt(fields, spec.attr("file_exists"))
+            .map(str::to_string);
+        let auto_rollback = self.attr_bool(fields, spec.attr("auto_rollback"));
         let role = fields
             .attrs
             .get("role")
@@ -289,154 +276,105 @@ impl<'a> Checker<'a> {
             .map(|segment| segment.name.as_str())
             .collect::<Vec<_>>()
             .join(".");
+        let Some(spec) = schema::target(&name) else {
+            let names = schema::TARGETS.iter().map(|target| target.keyword);
+            let mut diag = Diagnostic::error(
+                Code::INVALID_VALUE,
+                format!("`{name}` is not a deploy target"),
+            )
+            .primary(expr.span.clone(), "unknown target");
+            if let Some(best) = did_you_mean(&name, names) {
+                diag = diag.help(format!("did you mean `{best}`?"));
+            } else {
+                diag = diag.help("targets are `ec2 { tags = … }` and `s3 { site = … }`");
+            }
+            self.report(diag);
+            return None;
+        };
         let items: Vec<(&'a Item, ScopeId)> = body.items.iter().map(|item| (item, scope)).collect();
-        match name.as_str() {
-            "ec2" => {
-                let mut groups = Vec::new();
-                let mut given = false;
-                for item in &body.items {
-                    let ItemKind::Attr(attr) = &item.kind else {
-                        self.report(
-                            Diagnostic::error(
-                                Code::UNEXPECTED_ITEM,
-                                "`ec2` holds `tags` or `tag_groups`",
-                            )
-                            .primary(item.span.clone(), "not allowed here")
-                            .help("write `ec2 { tags = { Key = \"value\" } }`"),
-                        );
-                        continue;
-                    };
-                    match attr.key.text.as_str() {
-                        "tags" => {
-                            given = true;
-                            if let Some(group) = self.tag_group(&attr.value, scope) {
-                                groups.push(group);
-                            }
-                        }
-                        "tag_groups" => {
-                            given = true;
-                            let list = match &attr.value.kind {
-                                ExprKind::List(elements) => elements.iter().collect::<Vec<_>>(),
-                                _ => {
-                                    let value = self.eval(&attr.value, scope);
-                                    self.mismatch(&attr.value.span, "a list of tag maps", &value, "write `tag_groups = [{ Role = \"web\" }, { Env = \"prod\" }]`");
-                                    Vec::new()
-                                }
-                            };
-                            if list.len() > 2 {
-                                self.report(
-                                    Diagnostic::error(Code::INVALID_VALUE, format!("{} tag groups; at most 2 can be given", list.len()))
-                                        .primary(attr.value.span.clone(), "too many groups")
-                                        .note("CodeDeploy allows 3 tag groups; pipec adds one (`pipec:stack`) that keeps the selection to this environment's instances")
-                                        .help("merge groups: an instance must match one tag of every group"),
-                                );
-                            }
-                            for element in list {
-                                if let Some(group) = self.tag_group(element, scope) {
-                                    groups.push(group);
-                                }
-                            }
-                        }
-                        other => {
-                            let mut diag = Diagnostic::error(
-                                Code::UNKNOWN_ATTRIBUTE,
-                                format!("`ec2` has no attribute `{other}`"),
-                            )
-                            .primary(attr.key.span.clone(), "unknown attribute");
-                            if let Some(best) = did_you_mean(other, ["tags", "tag_groups"]) {
-                                diag = diag.help(format!("did you mean `{best}`?")).fix(
-                                    format!("replace with `{best}`"),
-                                    attr.key.span.clone(),
-                                    best,
-                                );
-                            } else {
-                                diag = diag.help("`ec2` takes `tags` (any tag matches) or `tag_groups` (one tag of every group must match)");
-                            }
-                            self.report(diag);
-                        }
-                    }
-                }
-                if !given {
-                    self.report(
-                        Diagnostic::error(
-                            Code::MISSING_ATTRIBUTE,
-                            "`ec2` needs the tags that select instances",
-                        )
-                        .primary(expr.span.clone(), "no `tags`")
-                        .help("write `ec2 { tags = { Deploy = \"web\" } }`"),
-                    );
-                }
-                (!groups.is_empty()).then_some(Target::Ec2 { groups })
-            }
-            "s3" => {
-                let s3_spec = schema::BlockSpec {
-                    keyword: "s3",
-                    parent: "deploy",
-                    doc: "",
-                    aws: "",
-                    attrs: &[
-                        schema::AttrSpec {
-                            name: "site",
-                            ty: "site reference",
-                            required: true,
-                            default: None,
-                            values: &[],
-                            doc: "",
-                            aws: "BucketName",
-                        },
-                        schema::AttrSpec {
-                            name: "prefix",
-                            ty: "string",
-                            required: false,
-                            default: None,
-                            values: &[],
-                            doc: "",
-                            aws: "ObjectKey",
-                        },
-                    ],
-                    blocks: &[],
-                    statements: &[],
-                    exports: &[],
-                };
-                let inner = self.fields(items, &s3_spec, "`s3`");
-                let site = match inner.attrs.get("site") {
-                    Some((_, expr, scope)) => self.want_ref(expr, *scope, Kind::Site),
-                    None => {
-                        let example = self
-                            .only_of_kind(Kind::Site)
-                            .unwrap_or_else(|| "site.NAME".to_string());
-                        self.report(
-                            Diagnostic::error(
-                                Code::MISSING_ATTRIBUTE,
-                                "`s3` needs the `site` to deploy to",
-                            )
-                            .primary(expr.span.clone(), "no `site`")
-                            .help(format!("write `s3 {{ site = {example} }}`")),
-                        );
-                        None
-                    }
-                };
-                let prefix = self.attr_str(&inner, "prefix");
-                Some(Target::S3 {
-                    site: site?,
-                    prefix,
-                })
-            }
-            other => {
-                let mut diag = Diagnostic::error(
-                    Code::INVALID_VALUE,
-                    format!("`{other}` is not a deploy target"),
+        let inner = self.fields(items, spec, &format!("`{name}`"));
+        match spec.keyword {
+            "ec2" => self.lower_ec2_target(expr, &inner),
+            _ => self.lower_s3_target(expr, &inner),
+        }
+    }
+
+    /// `ec2 { tags = {…} }` or `ec2 { tag_groups = [{…}, {…}] }`: the tag groups, in the
+    /// order written.
+    fn lower_ec2_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<Target> {
+        let mut given: Vec<_> = ["tags", "tag_groups"]
+            .into_iter()
+            .filter_map(|name| inner.attrs.get(name).map(|entry| (name, *entry)))
+            .collect();
+        given.sort_by_key(|(_, (key, _, _))| key.span.start());
+        if given.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    "`ec2` needs the tags that select instances",
                 )
-                .primary(expr.span.clone(), "unknown target");
-                if let Some(best) = did_you_mean(other, ["ec2", "s3"]) {
-                    diag = diag.help(format!("did you mean `{best}`?"));
-                } else {
-                    diag = diag.help("targets are `ec2 { tags = … }` and `s3 { site = … }`");
+                .primary(expr.span.clone(), "no `tags`")
+                .help("write `ec2 { tags = { Deploy = \"web\" } }`"),
+            );
+        }
+        let mut groups = Vec::new();
+        for (name, (_, value, scope)) in given {
+            if name == "tags" {
+                groups.extend(self.tag_group(value, scope));
+                continue;
+            }
+            let list = match &value.kind {
+                ExprKind::List(elements) => elements.iter().collect::<Vec<_>>(),
+                _ => {
+                    let found = self.eval(value, scope);
+                    self.mismatch(
+                        &value.span,
+                        "a list of tag maps",
+                        &found,
+                        "write `tag_groups = [{ Role = \"web\" }, { Env = \"prod\" }]`",
+                    );
+                    Vec::new()
                 }
-                self.report(diag);
-                None
+            };
+            if list.len() > 2 {
+                self.report(
+                    Diagnostic::error(Code::INVALID_VALUE, format!("{} tag groups; at most 2 can be given", list.len()))
+                        .primary(value.span.clone(), "too many groups")
+                        .note("CodeDeploy allows 3 tag groups; pipec adds one (`pipec:stack`) that keeps the selection to this environment's instances")
+                        .help("merge groups: an instance must match one tag of every group"),
+                );
+            }
+            for element in list {
+                groups.extend(self.tag_group(element, scope));
             }
         }
+        (!groups.is_empty()).then_some(Target::Ec2 { groups })
+    }
+
+    /// `s3 { site = site.web }`.
+    fn lower_s3_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<Target> {
+        let site = match inner.attrs.get("site") {
+            Some((_, value, scope)) => self.want_ref(value, *scope, Kind::Site),
+            None => {
+                let example = self
+                    .only_of_kind(Kind::Site)
+                    .unwrap_or_else(|| "site.NAME".to_string());
+                self.report(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        "`s3` needs the `site` to deploy to",
+                    )
+                    .primary(expr.span.clone(), "no `site`")
+                    .help(format!("write `s3 {{ site = {example} }}`")),
+                );
+                None
+            }
+        };
+        let prefix = self.attr_str(inner, "prefix");
+        Some(Target::S3 {
+            site: site?,
+            prefix,
+        })
     }
 
     pub(super) fn tag_group(&mut self, expr: &Expr, scope: ScopeId) -> Option<Vec<TagFilter>> {
@@ -564,9 +502,11 @@ impl<'a> Checker<'a> {
                 .help("add `run \"command\"`, or apply a preset: `= node.start { … }`"),
             );
         }
-        let timeout = fields.attrs.get("timeout").and_then(|(_, expr, scope)| {
-            self.want_int(expr, *scope, 1, 3600, "a hook timeout (seconds)")
-        });
+        let timeout = self.attr_int(
+            &fields,
+            nested_spec("deploy", "hook").attr("timeout"),
+            "a hook timeout (seconds)",
+        );
         let runas = self.attr_checked(&fields, "hook", "runas");
         let needs = match fields.attrs.get("needs") {
             Some((_, expr, scope)) => self.software_list(expr, *scope),

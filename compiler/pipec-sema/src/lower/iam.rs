@@ -2,10 +2,10 @@
 
 use super::{valid_condition_operator, Ctx, Declared};
 use crate::check::{Checker, DeclBody, Fields};
-use crate::eval::Value;
 use crate::lints::StatementFacts;
 use crate::schema;
 use crate::validate::NameRule;
+use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{
     Effect, Group, IamResource, Ingress, Instance, Kind, ManagedPolicy, Origin, Policy, Role, Site,
@@ -22,7 +22,8 @@ impl<'a> Checker<'a> {
         origin: Origin,
         fields: &Fields<'a>,
     ) -> Instance {
-        let ami = self.attr_str(fields, "ami").unwrap_or_else(|| "{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}".to_string());
+        let spec = schema::of_kind(Kind::Instance);
+        let ami = self.attr_str_or_default(fields, spec.attr("ami"));
         if !(ami.starts_with("ami-") || ami.starts_with("{{resolve:ssm:")) {
             if let Some((_, expr, _)) = fields.attrs.get("ami") {
                 self.report(
@@ -32,9 +33,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        let instance_type = self
-            .attr_str(fields, "type")
-            .unwrap_or_else(|| "t3.micro".to_string());
+        let instance_type = self.attr_str_or_default(fields, spec.attr("type"));
         if !instance_type.contains('.')
             || !instance_type
                 .chars()
@@ -55,20 +54,8 @@ impl<'a> Checker<'a> {
             .attrs
             .get("role")
             .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
-        let agent = self.attr_enum(
-            fields,
-            "agent",
-            &[("codedeploy", "codedeploy"), ("none", "none")],
-            "codedeploy",
-        ) == "codedeploy";
-        let os = self
-            .attr_enum(
-                fields,
-                "os",
-                &[("amazon_linux", "amazon_linux"), ("ubuntu", "ubuntu")],
-                "amazon_linux",
-            )
-            .to_string();
+        let agent = self.attr_choice(fields, spec.attr("agent")) == "codedeploy";
+        let os = self.attr_choice(fields, spec.attr("os")).to_string();
         let mut ingress = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("ingress") {
             for (value, span) in self.want_list(expr, *scope).unwrap_or_default() {
@@ -184,9 +171,7 @@ impl<'a> Checker<'a> {
             self.check_name(&name, NameRule::Bucket, &expr.span, false);
             Some(name)
         });
-        let index = self
-            .attr_str(fields, "index")
-            .unwrap_or_else(|| "index.html".to_string());
+        let index = self.attr_str_or_default(fields, schema::of_kind(Kind::Site).attr("index"));
         let error = self.attr_str(fields, "error");
         let tags = self.tags(ctx, fields, &decl.name_span);
         Site {
@@ -282,7 +267,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        let profile = self.attr_bool(fields, "profile", false);
+        let profile = self.attr_bool(fields, schema::of_kind(Kind::Role).attr("profile"));
         let boundary = fields.attrs.get("boundary").and_then(|(_, expr, scope)| {
             match self.eval(expr, *scope) {
                 Value::Managed(name) => Some(format!("arn:aws:iam::aws:policy/{name}")),

@@ -2,9 +2,10 @@
 
 use super::{Ctx, Declared};
 use crate::check::{nested_spec, Checker, DeclBody, Fields};
-use crate::eval::Value;
 use crate::validate::NameRule;
+use crate::value::Value;
 use pipec_diagnostics::{Code, Diagnostic};
+use pipec_ir::names::file_part;
 use pipec_ir::{Action, Deploy, Kind, Origin, Pipeline, Program, Stage, Target};
 use pipec_span::Span;
 use pipec_syntax::ast::ItemKind;
@@ -337,17 +338,6 @@ impl<'a> Checker<'a> {
 /// drops it from the artifact the CodeDeploy action receives.
 fn bundle_excludes(build: &pipec_ir::Build, deploy: &Deploy) -> Vec<Diagnostic> {
     // The script names as pipec-emit writes them (`codedeploy::script_path`).
-    let file_part = |name: &str| -> String {
-        name.chars()
-            .map(|ch| {
-                if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
-                    ch
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
     let mut bundle = vec!["appspec.yml".to_string()];
     bundle.extend(deploy.hooks.iter().map(|hook| {
         format!(
