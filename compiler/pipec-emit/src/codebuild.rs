@@ -5,7 +5,7 @@
 
 use pipec_ir::names::file_part;
 use pipec_ir::shell::quote;
-use pipec_ir::{Build, EnvKind, Kind, Target};
+use pipec_ir::{Build, EnvKind, Kind};
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::{Mapping, Value as Yaml};
 
@@ -306,8 +306,9 @@ pub(crate) fn buildspec_text(ctx: &mut Ctx<'_>, build: &Build) -> String {
 /// paths out of the artifact. The variable stays outside the quotes, in `"…"`, so the build's
 /// shell expands it (and does not split it); the user's `base_dir` is quoted as one word.
 fn bundle_commands(ctx: &mut Ctx<'_>, build: &Build) -> Option<Vec<String>> {
-    let deploy = ctx.program.deploys.iter().find(|deploy| {
-        deploy.from == build.origin.name && matches!(deploy.target, Target::Ec2 { .. })
+    let (deploy, ec2) = ctx.program.deploys.iter().find_map(|deploy| {
+        let ec2 = deploy.ec2()?;
+        (deploy.from == build.origin.name).then_some((deploy, ec2))
     })?;
     let base = build.artifacts.base_dir.clone().unwrap_or_default();
     let base = base.trim_matches('/').trim_start_matches("./");
@@ -320,7 +321,7 @@ fn bundle_commands(ctx: &mut Ctx<'_>, build: &Build) -> Option<Vec<String>> {
         format!("\"$CODEBUILD_SRC_DIR\"/{}", quote(&relative))
     };
     let mut commands = vec![format!("mkdir -p {}", join("scripts"))];
-    for (path, content) in revision_files(ctx, deploy) {
+    for (path, content) in revision_files(ctx, deploy, ec2) {
         let target = join(&path);
         commands.push(format!(
             "printf '%s' {} | base64 -d > {target}",

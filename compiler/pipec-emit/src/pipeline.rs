@@ -3,7 +3,7 @@
 //! on a push to its source branch instead of polling.
 
 use pipec_ir::names::sanitize;
-use pipec_ir::{Action, Kind, Pipeline, Repo, Target};
+use pipec_ir::{Action, Kind, Pipeline, Repo, S3Deploy, Target};
 use serde_json::{json, Map, Value};
 
 use crate::ctx::{
@@ -110,12 +110,12 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
                         continue;
                     };
                     let (provider, configuration) = match &deploy.target {
-                        Target::Ec2 { .. } => {
+                        Target::Ec2(ec2) => {
                             let app = primary_id(ctx, Kind::Deploy, deploy_block);
                             let group = ctx.lid("Deploy", deploy_block, "Group");
                             let (app_name, group_name) = (
-                                sub_escape(&deploy.application_name),
-                                sub_escape(&deploy.group_name),
+                                sub_escape(&ec2.application_name),
+                                sub_escape(&ec2.group_name),
                             );
                             let base =
                                 "arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}";
@@ -127,7 +127,7 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
                                 .push(sub(&format!("{base}:application:{app_name}")));
                             let config = sub(&format!(
                                 "{base}:deploymentconfig:{}",
-                                sub_escape(&deploy.config)
+                                sub_escape(&ec2.config)
                             ));
                             if !permissions.configs.contains(&config) {
                                 permissions.configs.push(config);
@@ -137,7 +137,7 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
                                 json!({ "ApplicationName": cfn_ref(&app), "DeploymentGroupName": cfn_ref(&group) }),
                             )
                         }
-                        Target::S3 { site, prefix } => {
+                        Target::S3(S3Deploy { site, prefix }) => {
                             let bucket = primary_id(ctx, Kind::Site, site);
                             permissions.sites.push(sub(&format!("${{{bucket}.Arn}}/*")));
                             permissions

@@ -218,7 +218,13 @@ pub(crate) fn block_arns(ctx: &mut Ctx<'_>, kind: Kind, name: &str) -> Vec<Value
             let id = primary_id(ctx, kind, name);
             vec![sub(&format!("arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:instance/${{{id}}}"))]
         }
-        Kind::Deploy => match ctx.program.deploys.iter().find(|d| d.origin.name == name) {
+        Kind::Deploy => match ctx
+            .program
+            .deploys
+            .iter()
+            .find(|d| d.origin.name == name)
+            .and_then(|deploy| deploy.ec2())
+        {
             Some(deploy) => {
                 let (app, group) = (
                     sub_escape(&deploy.application_name),
@@ -232,7 +238,7 @@ pub(crate) fn block_arns(ctx: &mut Ctx<'_>, kind: Kind, name: &str) -> Vec<Value
                 ]
             }
             None => {
-                ctx.bug(format!("unknown deploy `{name}`"));
+                ctx.bug(format!("no EC2 deploy `{name}` to grant on"));
                 Vec::new()
             }
         },

@@ -46,7 +46,6 @@ pub(crate) struct BlockDecl<'a> {
     pub(crate) name: String,
     pub(crate) name_span: Span,
     pub(crate) span: Span,
-    pub(crate) keyword_span: Span,
     pub(crate) body: DeclBody<'a>,
     pub(crate) definition: usize,
 }
@@ -321,23 +320,10 @@ impl<'a> Checker<'a> {
         let Some(label) = self.single_label(&block.keyword.span, &block.labels, keyword) else {
             return;
         };
-        self.add_block(
-            kind,
-            label,
-            item.span.clone(),
-            block.keyword.span.clone(),
-            DeclBody::Block(block),
-        );
+        self.add_block(kind, label, item.span.clone(), DeclBody::Block(block));
     }
 
-    fn add_block(
-        &mut self,
-        kind: Kind,
-        label: &Label,
-        span: Span,
-        keyword_span: Span,
-        body: DeclBody<'a>,
-    ) {
+    fn add_block(&mut self, kind: Kind, label: &Label, span: Span, body: DeclBody<'a>) {
         let key = (kind, label.text.clone());
         if let Some(first) = self.blocks.get(&key) {
             let first_span = first.name_span.clone();
@@ -373,7 +359,6 @@ impl<'a> Checker<'a> {
                 name: label.text.clone(),
                 name_span: label.span.clone(),
                 span,
-                keyword_span,
                 body,
                 definition,
             },
@@ -478,13 +463,7 @@ impl<'a> Checker<'a> {
                 else {
                     return;
                 };
-                self.add_block(
-                    kind,
-                    label,
-                    item.span.clone(),
-                    decl.keyword.span.clone(),
-                    DeclBody::Applied(decl),
-                );
+                self.add_block(kind, label, item.span.clone(), DeclBody::Applied(decl));
             }
         }
     }

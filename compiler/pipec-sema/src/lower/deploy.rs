@@ -6,10 +6,18 @@ use crate::schema::{self, FieldRule};
 use crate::validate::NameRule;
 use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
-use pipec_ir::{Deploy, Hook, Kind, Origin, Permission, TagFilter, Target};
+use pipec_ir::{Deploy, Ec2Deploy, Hook, Kind, Origin, Permission, S3Deploy, TagFilter, Target};
 use pipec_span::Span;
 use pipec_syntax::ast::{Expr, ExprKind, Item};
 use std::collections::BTreeMap;
+
+/// A target as read from `target = …`, before the rest of the deploy block is lowered.
+enum LoweredTarget {
+    /// `ec2 { … }`: the tag groups.
+    Ec2(Vec<Vec<TagFilter>>),
+    /// `s3 { … }`.
+    S3(S3Deploy),
+}
 
 impl<'a> Checker<'a> {
     pub(super) fn lower_deploy(
@@ -50,7 +58,7 @@ impl<'a> Checker<'a> {
         let mut files = Vec::new();
         let mut permissions = Vec::new();
         let mut hooks: Vec<Hook> = Vec::new();
-        let is_s3 = matches!(target, Some(Target::S3 { .. }));
+        let is_s3 = matches!(target, Some(LoweredTarget::S3(_)));
         for (block, scope) in &fields.blocks {
             if is_s3 {
                 self.report(
@@ -247,25 +255,30 @@ impl<'a> Checker<'a> {
         }
         self.check_hooks(&mut hooks);
         let tags = self.tags(ctx, fields, &decl.name_span);
-        let _ = &decl.keyword_span;
+        let target = match target? {
+            LoweredTarget::Ec2(groups) => Target::Ec2(Ec2Deploy {
+                application_name: aws_name.clone(),
+                group_name: aws_name,
+                groups,
+                config,
+                files,
+                file_exists,
+                permissions,
+                hooks,
+                auto_rollback,
+                role,
+            }),
+            LoweredTarget::S3(s3) => Target::S3(s3),
+        };
         Some(Deploy {
             origin,
-            application_name: aws_name.clone(),
-            group_name: aws_name,
             from: from?,
-            target: target?,
-            config,
-            files,
-            file_exists,
-            permissions,
-            hooks,
-            auto_rollback,
-            role,
+            target,
             tags,
         })
     }
 
-    pub(super) fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<Target> {
+    fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<LoweredTarget> {
         let ExprKind::Apply(path, body) = &expr.kind else {
             let value = self.eval(expr, scope);
             self.mismatch(&expr.span, "`ec2 { … }` or `s3 { … }`", &value, "write `target = ec2 { tags = { Deploy = \"web\" } }` or `target = s3 { site = site.NAME }`");
@@ -295,13 +308,23 @@ impl<'a> Checker<'a> {
         let inner = self.fields(items, spec, &format!("`{name}`"));
         match spec.keyword {
             "ec2" => self.lower_ec2_target(expr, &inner),
-            _ => self.lower_s3_target(expr, &inner),
+            "s3" => self.lower_s3_target(expr, &inner),
+            other => {
+                self.report(
+                    Diagnostic::new(
+                        Code::INTERNAL_ERROR,
+                        format!("the schema's deploy target `{other}` has no lowering"),
+                    )
+                    .primary(expr.span.clone(), "this target"),
+                );
+                None
+            }
         }
     }
 
     /// `ec2 { tags = {…} }` or `ec2 { tag_groups = [{…}, {…}] }`: the tag groups, in the
     /// order written.
-    fn lower_ec2_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<Target> {
+    fn lower_ec2_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<LoweredTarget> {
         let mut given: Vec<_> = ["tags", "tag_groups"]
             .into_iter()
             .filter_map(|name| inner.attrs.get(name).map(|entry| (name, *entry)))
@@ -348,11 +371,11 @@ impl<'a> Checker<'a> {
                 groups.extend(self.tag_group(element, scope));
             }
         }
-        (!groups.is_empty()).then_some(Target::Ec2 { groups })
+        (!groups.is_empty()).then_some(LoweredTarget::Ec2(groups))
     }
 
     /// `s3 { site = site.web }`.
-    fn lower_s3_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<Target> {
+    fn lower_s3_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<LoweredTarget> {
         let site = match inner.attrs.get("site") {
             Some((_, value, scope)) => self.want_ref(value, *scope, Kind::Site),
             None => {
@@ -371,10 +394,10 @@ impl<'a> Checker<'a> {
             }
         };
         let prefix = self.attr_str(inner, "prefix");
-        Some(Target::S3 {
+        Some(LoweredTarget::S3(S3Deploy {
             site: site?,
             prefix,
-        })
+        }))
     }
 
     pub(super) fn tag_group(&mut self, expr: &Expr, scope: ScopeId) -> Option<Vec<TagFilter>> {

@@ -32,7 +32,6 @@ struct Declared<'a> {
     name: String,
     name_span: Span,
     span: Span,
-    keyword_span: Span,
     body: DeclBody<'a>,
 }
 
@@ -108,7 +107,6 @@ impl<'a> Checker<'a> {
                 name: decl.name.clone(),
                 name_span: decl.name_span.clone(),
                 span: decl.span.clone(),
-                keyword_span: decl.keyword_span.clone(),
                 body: match decl.body {
                     DeclBody::Block(block) => DeclBody::Block(block),
                     DeclBody::Applied(applied) => DeclBody::Applied(applied),
