@@ -11,6 +11,7 @@ use pipec_span::{FileId, SourceDb, Span};
 use pipec_syntax::ast::{Block, Body, Decl, Expr, File, Item, ItemKind, Label, Statement};
 
 use crate::index::{Definition, Reference, SymbolIndex};
+use crate::report::Report;
 use crate::schema::{self, BlockSpec};
 use crate::value::Value;
 
@@ -129,6 +130,12 @@ pub fn analyze(db: &SourceDb, modules: &[SourceModule], vars: &[(String, String)
         program,
         diagnostics,
         index: checker.index,
+    }
+}
+
+impl Report for Checker<'_> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        Checker::report(self, diagnostic);
     }
 }
 

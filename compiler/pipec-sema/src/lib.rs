@@ -13,6 +13,7 @@ mod index;
 mod limits;
 mod lints;
 mod lower;
+mod report;
 pub mod schema;
 pub mod stdlib;
 mod validate;

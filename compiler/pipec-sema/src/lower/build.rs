@@ -3,7 +3,7 @@
 use super::{Ctx, Declared};
 use crate::check::{nested_spec, Checker, Fields, ScopeId};
 use crate::schema;
-use crate::validate::NameRule;
+use crate::validate::{NameRule, Validate};
 use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Artifacts, Build, EnvKind, EnvVar, Kind, Origin, Phase, Repo};

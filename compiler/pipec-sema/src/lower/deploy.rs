@@ -3,7 +3,7 @@
 use super::{Ctx, Declared, HookBody};
 use crate::check::{nested_spec, Checker, Fields, ScopeId};
 use crate::schema::{self, FieldRule};
-use crate::validate::NameRule;
+use crate::validate::{NameRule, Validate};
 use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Deploy, Ec2Deploy, Hook, Kind, Origin, Permission, S3Deploy, TagFilter, Target};

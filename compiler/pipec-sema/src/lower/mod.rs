@@ -11,12 +11,13 @@ use pipec_syntax::ast::{Expr, Item, ItemKind};
 
 use crate::check::{Checker, DeclBody, Fields, ScopeId};
 use crate::schema::{self, AttrSpec, AttrType};
-use crate::validate::NameRule;
+use crate::validate::{NameRule, Validate};
 use crate::value::Value;
 
 mod build;
 mod command;
 mod deploy;
+mod hosts;
 mod iam;
 mod pipeline;
 mod software;
