@@ -369,3 +369,30 @@ fn every_default_in_the_schema_is_the_value_lowering_writes() {
     }
     assert_eq!(checked_count, DEFAULT_FIELDS.len());
 }
+
+/// A `target = …` value for each deploy target of the schema.
+const TARGET_EXAMPLES: &[(&str, &str)] = &[
+    ("ec2", "ec2 { tags = { Deploy = \"web\" } }"),
+    ("s3", "s3 { site = site.docs }"),
+];
+
+#[test]
+fn every_deploy_target_of_the_schema_lowers() {
+    for target in TARGETS {
+        let Some((_, example)) = TARGET_EXAMPLES
+            .iter()
+            .find(|(keyword, _)| *keyword == target.keyword)
+        else {
+            panic!(
+                "deploy target `{}` has no example in TARGET_EXAMPLES",
+                target.keyword
+            );
+        };
+        let text = format!(
+            "project = \"targets\"\nrepo app {{}}\nbuild app {{\n  source = repo.app\n  build {{ run \"make\" }}\n}}\ninstance web {{ tags = {{ Deploy = \"web\" }} }}\nsite docs {{}}\ndeploy out {{\n  from = build.app\n  target = {example}\n}}\npipeline main {{\n  stage source {{ repo.app }}\n  stage build {{ build.app }}\n  stage deploy {{ deploy.out }}\n}}\n"
+        );
+        let checked = check(&text);
+        let deploys = &checked.analysis.program.deploys;
+        assert_eq!(deploys.len(), 1, "`{}` did not lower", target.keyword);
+    }
+}
