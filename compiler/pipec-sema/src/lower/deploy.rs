@@ -8,7 +8,7 @@ use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Deploy, Ec2Deploy, Hook, Kind, Origin, Permission, S3Deploy, TagFilter, Target};
 use pipec_span::Span;
-use pipec_syntax::ast::{Expr, ExprKind, Item};
+use pipec_syntax::ast::{Block, Expr, ExprKind, Item};
 use std::collections::BTreeMap;
 
 /// A target as read from `target = …`, before the rest of the deploy block is lowered.
@@ -72,156 +72,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             match block.keyword.name.as_str() {
-                "files" => {
-                    let items = block.body.items.iter().map(|item| (item, *scope)).collect();
-                    let inner = self.fields(items, nested_spec("deploy", "files"), "`files`");
-                    for (source, destination, scope) in &inner.exprs {
-                        let Some(destination) = destination else {
-                            self.report(
-                                Diagnostic::error(
-                                    Code::UNEXPECTED_ITEM,
-                                    "a `files` entry maps a source to a destination",
-                                )
-                                .primary(source.span.clone(), "no `->`")
-                                .help("write `\"source\" -> \"/absolute/destination\"`"),
-                            );
-                            continue;
-                        };
-                        let (Some(source_text), Some(destination_text)) = (
-                            self.want_str(source, *scope),
-                            self.want_str(destination, *scope),
-                        ) else {
-                            continue;
-                        };
-                        if !destination_text.starts_with('/') {
-                            self.report(
-                                Diagnostic::error(Code::INVALID_VALUE, format!("destination `{destination_text}` is not an absolute path"))
-                                    .primary(destination.span.clone(), "must start with `/`")
-                                    .help("CodeDeploy copies to absolute paths on the instance, e.g. \"/srv/app\""),
-                            );
-                            continue;
-                        }
-                        if source_text.starts_with('/') && source_text != "/" {
-                            self.report(
-                                Diagnostic::error(Code::INVALID_VALUE, format!("source `{source_text}` must be relative to the bundle root"))
-                                    .primary(source.span.clone(), "absolute source")
-                                    .help("write the path inside the build output, or \"/\" for all of it"),
-                            );
-                            continue;
-                        }
-                        let source_ok = self.check_field(
-                            FieldRule::RelativePath,
-                            "`files` source",
-                            &source_text,
-                            &source.span,
-                        );
-                        if !source_ok
-                            || !self.check_field(
-                                FieldRule::InstancePath,
-                                "`files` destination",
-                                &destination_text,
-                                &destination.span,
-                            )
-                        {
-                            continue;
-                        }
-                        files.push((source_text, destination_text));
-                    }
-                }
-                "permissions" => {
-                    let object = match block.labels.as_slice() {
-                        [label] if label.quoted && label.text.starts_with('/') => self
-                            .check_field(
-                                FieldRule::InstancePath,
-                                "`permissions` path",
-                                &label.text,
-                                &label.span,
-                            )
-                            .then(|| label.text.clone()),
-                        [label] => {
-                            self.report(
-                                Diagnostic::error(
-                                    Code::INVALID_VALUE,
-                                    "`permissions` takes an absolute path in quotes",
-                                )
-                                .primary(label.span.clone(), "expected \"/path\"")
-                                .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
-                            );
-                            None
-                        }
-                        _ => {
-                            self.report(
-                                Diagnostic::error(
-                                    Code::MISSING_ATTRIBUTE,
-                                    "`permissions` needs the path it applies to",
-                                )
-                                .primary(block.keyword.span.clone(), "no path")
-                                .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
-                            );
-                            None
-                        }
-                    };
-                    let items = block.body.items.iter().map(|item| (item, *scope)).collect();
-                    let inner =
-                        self.fields(items, nested_spec("deploy", "permissions"), "`permissions`");
-                    let mode = inner.attrs.get("mode").and_then(|(_, expr, scope)| {
-                        let value = self.eval(expr, *scope);
-                        let text = match value {
-                            Value::Int(number) => Some(number.to_string()),
-                            other => self.value_str(&other, &expr.span),
-                        }?;
-                        self.check_mode(&text, &expr.span).then_some(text)
-                    });
-                    let types: Vec<String> = match inner.attrs.get("type") {
-                        Some((_, expr, scope)) => {
-                            let mut types = Vec::new();
-                            for (text, span) in self.want_str_list(expr, *scope).unwrap_or_default()
-                            {
-                                if text == "file" || text == "directory" {
-                                    types.push(text);
-                                } else {
-                                    self.report(
-                                        Diagnostic::error(
-                                            Code::INVALID_VALUE,
-                                            format!("`{text}` is not a permission type"),
-                                        )
-                                        .primary(span, "not allowed")
-                                        .help("use \"file\" and/or \"directory\""),
-                                    );
-                                }
-                            }
-                            types
-                        }
-                        None => Vec::new(),
-                    };
-                    let except = self
-                        .attr_checked_list(&inner, "permissions", "except")
-                        .map(|(except, _)| except)
-                        .unwrap_or_default();
-                    let permission = Permission {
-                        object: object.clone().unwrap_or_default(),
-                        pattern: self.attr_checked(&inner, "permissions", "pattern"),
-                        except,
-                        owner: self.attr_checked(&inner, "permissions", "owner"),
-                        group: self.attr_checked(&inner, "permissions", "group"),
-                        mode,
-                        types,
-                    };
-                    if let Some(object) = object {
-                        if permissions
-                            .iter()
-                            .any(|other: &Permission| other.object == object)
-                        {
-                            self.report(
-                                Diagnostic::error(Code::DUPLICATE_ATTRIBUTE, format!("permissions for `{object}` are given twice"))
-                                    .primary(block.labels[0].span.clone(), "again here")
-                                    .help("CodeDeploy fails when one object is listed twice: merge the blocks"),
-                            );
-                        } else {
-                            permissions.push(permission);
-                        }
-                    }
-                }
+                "files" => self.lower_files(block, *scope, &mut files),
+                "permissions" => self.lower_permission(block, *scope, &mut permissions),
                 _ => {
                     if let Some(hook) = self.lower_hook(
                         block.keyword.span.clone(),
@@ -276,6 +128,173 @@ impl<'a> Checker<'a> {
             target,
             tags,
         })
+    }
+
+    /// A `files` block: `"source" -> "/destination"` lines, checked, appended to `files`.
+    fn lower_files(&mut self, block: &'a Block, scope: ScopeId, files: &mut Vec<(String, String)>) {
+        let items = block.body.items.iter().map(|item| (item, scope)).collect();
+        let inner = self.fields(items, nested_spec("deploy", "files"), "`files`");
+        for (source, destination, scope) in &inner.exprs {
+            let Some(destination) = destination else {
+                self.report(
+                    Diagnostic::error(
+                        Code::UNEXPECTED_ITEM,
+                        "a `files` entry maps a source to a destination",
+                    )
+                    .primary(source.span.clone(), "no `->`")
+                    .help("write `\"source\" -> \"/absolute/destination\"`"),
+                );
+                continue;
+            };
+            let (Some(source_text), Some(destination_text)) = (
+                self.want_str(source, *scope),
+                self.want_str(destination, *scope),
+            ) else {
+                continue;
+            };
+            if !destination_text.starts_with('/') {
+                self.report(
+                    Diagnostic::error(
+                        Code::INVALID_VALUE,
+                        format!("destination `{destination_text}` is not an absolute path"),
+                    )
+                    .primary(destination.span.clone(), "must start with `/`")
+                    .help("CodeDeploy copies to absolute paths on the instance, e.g. \"/srv/app\""),
+                );
+                continue;
+            }
+            if source_text.starts_with('/') && source_text != "/" {
+                self.report(
+                    Diagnostic::error(
+                        Code::INVALID_VALUE,
+                        format!("source `{source_text}` must be relative to the bundle root"),
+                    )
+                    .primary(source.span.clone(), "absolute source")
+                    .help("write the path inside the build output, or \"/\" for all of it"),
+                );
+                continue;
+            }
+            let source_ok = self.check_field(
+                FieldRule::RelativePath,
+                "`files` source",
+                &source_text,
+                &source.span,
+            );
+            if !source_ok
+                || !self.check_field(
+                    FieldRule::InstancePath,
+                    "`files` destination",
+                    &destination_text,
+                    &destination.span,
+                )
+            {
+                continue;
+            }
+            files.push((source_text, destination_text));
+        }
+    }
+
+    /// A `permissions "/path" { … }` block, appended to `permissions` unless its path is
+    /// invalid or already listed (reported).
+    fn lower_permission(
+        &mut self,
+        block: &'a Block,
+        scope: ScopeId,
+        permissions: &mut Vec<Permission>,
+    ) {
+        let object = match block.labels.as_slice() {
+            [label] if label.quoted && label.text.starts_with('/') => self
+                .check_field(
+                    FieldRule::InstancePath,
+                    "`permissions` path",
+                    &label.text,
+                    &label.span,
+                )
+                .then(|| label.text.clone()),
+            [label] => {
+                self.report(
+                    Diagnostic::error(
+                        Code::INVALID_VALUE,
+                        "`permissions` takes an absolute path in quotes",
+                    )
+                    .primary(label.span.clone(), "expected \"/path\"")
+                    .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
+                );
+                None
+            }
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        "`permissions` needs the path it applies to",
+                    )
+                    .primary(block.keyword.span.clone(), "no path")
+                    .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
+                );
+                None
+            }
+        };
+        let items = block.body.items.iter().map(|item| (item, scope)).collect();
+        let inner = self.fields(items, nested_spec("deploy", "permissions"), "`permissions`");
+        let mode = inner.attrs.get("mode").and_then(|(_, expr, scope)| {
+            let value = self.eval(expr, *scope);
+            let text = match value {
+                Value::Int(number) => Some(number.to_string()),
+                other => self.value_str(&other, &expr.span),
+            }?;
+            self.check_mode(&text, &expr.span).then_some(text)
+        });
+        let types: Vec<String> = match inner.attrs.get("type") {
+            Some((_, expr, scope)) => {
+                let mut types = Vec::new();
+                for (text, span) in self.want_str_list(expr, *scope).unwrap_or_default() {
+                    if text == "file" || text == "directory" {
+                        types.push(text);
+                    } else {
+                        self.report(
+                            Diagnostic::error(
+                                Code::INVALID_VALUE,
+                                format!("`{text}` is not a permission type"),
+                            )
+                            .primary(span, "not allowed")
+                            .help("use \"file\" and/or \"directory\""),
+                        );
+                    }
+                }
+                types
+            }
+            None => Vec::new(),
+        };
+        let except = self
+            .attr_checked_list(&inner, "permissions", "except")
+            .map(|(except, _)| except)
+            .unwrap_or_default();
+        let permission = Permission {
+            object: object.clone().unwrap_or_default(),
+            pattern: self.attr_checked(&inner, "permissions", "pattern"),
+            except,
+            owner: self.attr_checked(&inner, "permissions", "owner"),
+            group: self.attr_checked(&inner, "permissions", "group"),
+            mode,
+            types,
+        };
+        if let Some(object) = object {
+            if permissions
+                .iter()
+                .any(|other: &Permission| other.object == object)
+            {
+                self.report(
+                    Diagnostic::error(
+                        Code::DUPLICATE_ATTRIBUTE,
+                        format!("permissions for `{object}` are given twice"),
+                    )
+                    .primary(block.labels[0].span.clone(), "again here")
+                    .help("CodeDeploy fails when one object is listed twice: merge the blocks"),
+                );
+            } else {
+                permissions.push(permission);
+            }
+        }
     }
 
     fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<LoweredTarget> {

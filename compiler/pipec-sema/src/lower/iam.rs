@@ -1,7 +1,7 @@
 //! Lowering of the IAM blocks `role`, `policy`, `group` and `user`.
 
 use super::{valid_condition_operator, Ctx, Declared};
-use crate::check::{Checker, Fields};
+use crate::check::{Checker, Fields, ScopeId};
 use crate::lints::{Lint, StatementFacts};
 use crate::schema;
 use crate::validate::{NameRule, Validate};
@@ -12,6 +12,7 @@ use pipec_ir::{
     TextPart, User,
 };
 use pipec_span::Span;
+use pipec_syntax::ast::{Expr, Statement as StatementItem};
 use std::collections::BTreeMap;
 
 impl<'a> Checker<'a> {
@@ -145,29 +146,7 @@ impl<'a> Checker<'a> {
             } else {
                 Effect::Deny
             };
-            let mut actions: Vec<(String, Span)> = Vec::new();
-            match self.eval(&statement.argument, scope) {
-                Value::List(items) => {
-                    for (item, span) in items {
-                        if let Some(action) = self.value_str(&item, &span) {
-                            if self.check_action(&action, &span) {
-                                actions.push((action, span));
-                            }
-                        }
-                    }
-                }
-                Value::Str(action) => {
-                    if self.check_action(&action, &statement.argument.span) {
-                        actions.push((action, statement.argument.span.clone()));
-                    }
-                }
-                other => self.mismatch(
-                    &statement.argument.span,
-                    "a list of actions",
-                    &other,
-                    "write `allow [\"s3:GetObject\"] on [site.web]`",
-                ),
-            }
+            let actions = self.statement_actions(statement, scope);
             let mut resources = Vec::new();
             let mut resources_any = None;
             let mut condition = Vec::new();
@@ -177,53 +156,12 @@ impl<'a> Checker<'a> {
                 match clause.keyword.name.as_str() {
                     "on" => {
                         has_on = true;
-                        let items = match self.eval(&clause.value, scope) {
-                            Value::List(items) => items,
-                            Value::Error => Vec::new(),
-                            single => vec![(single, clause.value.span.clone())],
-                        };
-                        for (item, span) in items {
-                            match item {
-                                Value::Str(text) => {
-                                    if text == "*" {
-                                        resources_any = Some(span.clone());
-                                    } else if !text.starts_with("arn:") {
-                                        self.report(
-                                            Diagnostic::error(Code::INVALID_VALUE, format!("`{text}` is not an ARN"))
-                                                .primary(span.clone(), "expected `arn:…` or `*`")
-                                                .help("write an ARN, `\"*\"`, or a reference like `repo.app`"),
-                                        );
-                                        continue;
-                                    }
-                                    resources.push(IamResource::Literal(text));
-                                }
-                                Value::Block(kind, name) => {
-                                    if matches!(kind, Kind::Deploy) {
-                                        self.report(
-                                            Diagnostic::error(Code::WRONG_REFERENCE_KIND, "a deploy has no single ARN to grant on")
-                                                .primary(span.clone(), "not a resource with an ARN")
-                                                .help("grant on the repo, build, pipeline, site, role, group or user instead"),
-                                        );
-                                        continue;
-                                    }
-                                    resources.push(IamResource::Block(kind, name));
-                                }
-                                Value::Text(parts) => {
-                                    resources.push(IamResource::Text(Text::Parts(parts)))
-                                }
-                                Value::Attr(attr) => {
-                                    resources.push(IamResource::Text(Text::Parts(vec![
-                                        TextPart::Attr(attr),
-                                    ])))
-                                }
-                                other => self.mismatch(
-                                    &span,
-                                    "an ARN or a reference",
-                                    &other,
-                                    "write `on [repo.app, \"arn:aws:s3:::bucket/*\"]`",
-                                ),
-                            }
-                        }
+                        self.statement_resources(
+                            &clause.value,
+                            scope,
+                            &mut resources,
+                            &mut resources_any,
+                        );
                     }
                     "when" => match self.eval(&clause.value, scope) {
                         Value::Map(operators) => {
@@ -336,6 +274,96 @@ impl<'a> Checker<'a> {
             }
         }
         statements
+    }
+
+    /// The actions of an `allow`/`deny` statement, each checked (invalid ones are reported and
+    /// left out).
+    fn statement_actions(
+        &mut self,
+        statement: &StatementItem,
+        scope: ScopeId,
+    ) -> Vec<(String, Span)> {
+        let mut actions: Vec<(String, Span)> = Vec::new();
+        match self.eval(&statement.argument, scope) {
+            Value::List(items) => {
+                for (item, span) in items {
+                    if let Some(action) = self.value_str(&item, &span) {
+                        if self.check_action(&action, &span) {
+                            actions.push((action, span));
+                        }
+                    }
+                }
+            }
+            Value::Str(action) => {
+                if self.check_action(&action, &statement.argument.span) {
+                    actions.push((action, statement.argument.span.clone()));
+                }
+            }
+            other => self.mismatch(
+                &statement.argument.span,
+                "a list of actions",
+                &other,
+                "write `allow [\"s3:GetObject\"] on [site.web]`",
+            ),
+        }
+        actions
+    }
+
+    /// The resources of an `on` clause, appended to `resources`; `resources_any` is where `"*"`
+    /// was written.
+    fn statement_resources(
+        &mut self,
+        value: &Expr,
+        scope: ScopeId,
+        resources: &mut Vec<IamResource>,
+        resources_any: &mut Option<Span>,
+    ) {
+        let items = match self.eval(value, scope) {
+            Value::List(items) => items,
+            Value::Error => Vec::new(),
+            single => vec![(single, value.span.clone())],
+        };
+        for (item, span) in items {
+            match item {
+                Value::Str(text) => {
+                    if text == "*" {
+                        *resources_any = Some(span.clone());
+                    } else if !text.starts_with("arn:") {
+                        self.report(
+                            Diagnostic::error(
+                                Code::INVALID_VALUE,
+                                format!("`{text}` is not an ARN"),
+                            )
+                            .primary(span.clone(), "expected `arn:…` or `*`")
+                            .help("write an ARN, `\"*\"`, or a reference like `repo.app`"),
+                        );
+                        continue;
+                    }
+                    resources.push(IamResource::Literal(text));
+                }
+                Value::Block(kind, name) => {
+                    if matches!(kind, Kind::Deploy) {
+                        self.report(
+                            Diagnostic::error(Code::WRONG_REFERENCE_KIND, "a deploy has no single ARN to grant on")
+                                .primary(span.clone(), "not a resource with an ARN")
+                                .help("grant on the repo, build, pipeline, site, role, group or user instead"),
+                        );
+                        continue;
+                    }
+                    resources.push(IamResource::Block(kind, name));
+                }
+                Value::Text(parts) => resources.push(IamResource::Text(Text::Parts(parts))),
+                Value::Attr(attr) => {
+                    resources.push(IamResource::Text(Text::Parts(vec![TextPart::Attr(attr)])))
+                }
+                other => self.mismatch(
+                    &span,
+                    "an ARN or a reference",
+                    &other,
+                    "write `on [repo.app, \"arn:aws:s3:::bucket/*\"]`",
+                ),
+            }
+        }
     }
 
     pub(super) fn lower_policy(
