@@ -283,9 +283,6 @@ fn all_circles() -> Vec<String> {
 const KNOWN: &[&str] = &[
     "pipec-cli::commands: build <-> check <-> deep <-> deploy",
     "pipec-deploy: options <-> plan <-> progress",
-    "pipec-emit: codebuild <-> codedeploy",
-    "pipec-run: build <-> build_env",
-    "pipec-sema: check <-> eval <-> limits",
 ];
 
 #[test]

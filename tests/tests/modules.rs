@@ -16,6 +16,8 @@ fn a_program_split_over_files_checks_clean() {
     );
     let deploy = &program.deploys[0];
     let banner = deploy
+        .ec2()
+        .expect("an EC2 deploy")
         .hooks
         .iter()
         .find(|hook| hook.name == "banner")

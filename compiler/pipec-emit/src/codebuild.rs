@@ -3,8 +3,9 @@
 //! `builds/<build>/buildspec.yml` (the same text). A build that feeds an EC2 deploy writes the
 //! revision (appspec.yml and hook scripts) into its artifact in `post_build`.
 
+use pipec_ir::names::file_part;
 use pipec_ir::shell::quote;
-use pipec_ir::{Build, EnvKind, Kind, Target};
+use pipec_ir::{Build, EnvKind, Kind};
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::{Mapping, Value as Yaml};
 
@@ -18,25 +19,6 @@ use crate::yaml::{base64_encode, list, put, s};
 /// The file name of a build's buildspec in the output directory.
 pub(crate) fn buildspec_path(build: &Build) -> String {
     format!("builds/{}/buildspec.yml", file_part(&build.origin.name))
-}
-
-/// A block name made safe as one path component.
-pub(crate) fn file_part(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() || cleaned.chars().all(|ch| ch == '.') {
-        format!("_{cleaned}")
-    } else {
-        cleaned
-    }
 }
 
 /// Emits the project and its role; returns the buildspec file.
@@ -324,8 +306,9 @@ pub(crate) fn buildspec_text(ctx: &mut Ctx<'_>, build: &Build) -> String {
 /// paths out of the artifact. The variable stays outside the quotes, in `"…"`, so the build's
 /// shell expands it (and does not split it); the user's `base_dir` is quoted as one word.
 fn bundle_commands(ctx: &mut Ctx<'_>, build: &Build) -> Option<Vec<String>> {
-    let deploy = ctx.program.deploys.iter().find(|deploy| {
-        deploy.from == build.origin.name && matches!(deploy.target, Target::Ec2 { .. })
+    let (deploy, ec2) = ctx.program.deploys.iter().find_map(|deploy| {
+        let ec2 = deploy.ec2()?;
+        (deploy.from == build.origin.name).then_some((deploy, ec2))
     })?;
     let base = build.artifacts.base_dir.clone().unwrap_or_default();
     let base = base.trim_matches('/').trim_start_matches("./");
@@ -338,7 +321,7 @@ fn bundle_commands(ctx: &mut Ctx<'_>, build: &Build) -> Option<Vec<String>> {
         format!("\"$CODEBUILD_SRC_DIR\"/{}", quote(&relative))
     };
     let mut commands = vec![format!("mkdir -p {}", join("scripts"))];
-    for (path, content) in revision_files(ctx, deploy) {
+    for (path, content) in revision_files(ctx, deploy, ec2) {
         let target = join(&path);
         commands.push(format!(
             "printf '%s' {} | base64 -d > {target}",

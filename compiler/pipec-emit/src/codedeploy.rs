@@ -3,11 +3,11 @@
 //! `scripts/<Event>-<hook>.sh` (written to `deploys/<deploy>/` and carried by the build).
 //! S3 deploys have no resource of their own: they are a pipeline action on the site bucket.
 
-use pipec_ir::{groups_select, Deploy, Hook, Kind, TagFilter, Target};
+use pipec_ir::names::file_part;
+use pipec_ir::{groups_select, Deploy, Ec2Deploy, Hook, Kind, TagFilter};
 use serde_json::{json, Map, Value};
 use serde_yaml_ng::{Mapping, Value as Yaml};
 
-use crate::codebuild::file_part;
 use crate::ctx::{get_att, put_tags, sub, sub_escape, Ctx, Owner};
 use crate::ec2::stack_tag;
 use crate::iam::{aws_managed, emit_generated_role, GeneratedRole};
@@ -30,13 +30,14 @@ pub(crate) fn script_path(hook: &Hook) -> String {
 
 /// Emits an EC2 deploy's resources; returns its revision files under `deploys/<deploy>/`.
 pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Vec<u8>)> {
-    let Target::Ec2 { groups } = &deploy.target else {
+    let Some(ec2) = deploy.ec2() else {
         return Vec::new();
     };
+    let groups = &ec2.groups;
     let owner = Owner::block(Kind::Deploy, &deploy.origin);
     let app_id = primary_id(ctx, Kind::Deploy, &deploy.origin.name);
     let mut props = Map::new();
-    props.insert("ApplicationName".into(), json!(deploy.application_name));
+    props.insert("ApplicationName".into(), json!(ec2.application_name));
     props.insert("ComputePlatform".into(), json!("Server"));
     put_tags(&mut props, &deploy.tags);
     ctx.add(
@@ -47,7 +48,7 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
         Map::new(),
     );
 
-    let role_arn = match &deploy.role {
+    let role_arn = match &ec2.role {
         Some(role) => get_att(&primary_id(ctx, Kind::Role, role), "Arn"),
         None => {
             let role_id = ctx.lid("Deploy", &deploy.origin.name, "Role");
@@ -63,12 +64,12 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
                     service: "codedeploy.amazonaws.com",
                     source_arn: Some(sub(&format!(
                         "arn:${{AWS::Partition}}:codedeploy:${{AWS::Region}}:${{AWS::AccountId}}:deploymentgroup:{}/{}",
-                        sub_escape(&deploy.application_name),
-                        sub_escape(&deploy.group_name)
+                        sub_escape(&ec2.application_name),
+                        sub_escape(&ec2.group_name)
                     ))),
                     purpose: format!(
                         "pipec: CodeDeploy service role of application {}",
-                        deploy.application_name
+                        ec2.application_name
                     ),
                     statements: Vec::new(),
                     managed: vec![aws_managed("service-role/AWSCodeDeployRole")],
@@ -82,9 +83,9 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
     let group_id = ctx.lid("Deploy", &deploy.origin.name, "Group");
     let mut props = Map::new();
     props.insert("ApplicationName".into(), json!({ "Ref": app_id }));
-    props.insert("DeploymentGroupName".into(), json!(deploy.group_name));
+    props.insert("DeploymentGroupName".into(), json!(ec2.group_name));
     props.insert("ServiceRoleArn".into(), role_arn);
-    props.insert("DeploymentConfigName".into(), json!(deploy.config));
+    props.insert("DeploymentConfigName".into(), json!(ec2.config));
     props.insert(
         "DeploymentStyle".into(),
         json!({ "DeploymentType": "IN_PLACE", "DeploymentOption": "WITHOUT_TRAFFIC_CONTROL" }),
@@ -121,7 +122,7 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
             props.insert("Ec2TagSet".into(), json!({ "Ec2TagSetList": list }));
         }
     }
-    if deploy.auto_rollback {
+    if ec2.auto_rollback {
         props.insert(
             "AutoRollbackConfiguration".into(),
             json!({ "Enabled": true, "Events": ["DEPLOYMENT_FAILURE"] }),
@@ -138,7 +139,7 @@ pub(crate) fn emit_deploy(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, Ve
     );
 
     let dir = deploy_dir(deploy);
-    revision_files(ctx, deploy)
+    revision_files(ctx, deploy, ec2)
         .into_iter()
         .map(|(path, content)| (format!("{dir}/{path}"), content.into_bytes()))
         .collect()
@@ -155,21 +156,25 @@ fn tag_filter(filter: &TagFilter) -> Value {
 
 /// The revision of an EC2 deploy, relative to its root: `appspec.yml`, then one script per
 /// hook in lifecycle order.
-pub(crate) fn revision_files(ctx: &mut Ctx<'_>, deploy: &Deploy) -> Vec<(String, String)> {
-    let mut files = vec![("appspec.yml".to_string(), appspec_text(ctx, deploy))];
-    for hook in &deploy.hooks {
+pub(crate) fn revision_files(
+    ctx: &mut Ctx<'_>,
+    deploy: &Deploy,
+    ec2: &Ec2Deploy,
+) -> Vec<(String, String)> {
+    let mut files = vec![("appspec.yml".to_string(), appspec_text(ctx, ec2))];
+    for hook in &ec2.hooks {
         files.push((script_path(hook), script_text(deploy, hook)));
     }
     files
 }
 
 /// The appspec: `version: 0.0` as an unquoted float, permissions' modes as strings.
-fn appspec_text(ctx: &mut Ctx<'_>, deploy: &Deploy) -> String {
+fn appspec_text(ctx: &mut Ctx<'_>, ec2: &Ec2Deploy) -> String {
     let mut root = Mapping::new();
     put(&mut root, "version", Yaml::Number(0.0.into()));
     put(&mut root, "os", s("linux"));
-    if !deploy.files.is_empty() {
-        let files = deploy
+    if !ec2.files.is_empty() {
+        let files = ec2
             .files
             .iter()
             .map(|(source, destination)| {
@@ -181,11 +186,11 @@ fn appspec_text(ctx: &mut Ctx<'_>, deploy: &Deploy) -> String {
             .collect();
         put(&mut root, "files", Yaml::Sequence(files));
     }
-    if let Some(behavior) = &deploy.file_exists {
+    if let Some(behavior) = &ec2.file_exists {
         put(&mut root, "file_exists_behavior", s(behavior));
     }
-    if !deploy.permissions.is_empty() {
-        let permissions = deploy
+    if !ec2.permissions.is_empty() {
+        let permissions = ec2
             .permissions
             .iter()
             .map(|permission| {
@@ -214,10 +219,10 @@ fn appspec_text(ctx: &mut Ctx<'_>, deploy: &Deploy) -> String {
             .collect();
         put(&mut root, "permissions", Yaml::Sequence(permissions));
     }
-    if !deploy.hooks.is_empty() {
+    if !ec2.hooks.is_empty() {
         // Hooks arrive in lifecycle order; group them by event keeping that order.
         let mut events: Vec<(String, Vec<Yaml>)> = Vec::new();
-        for hook in &deploy.hooks {
+        for hook in &ec2.hooks {
             let mut entry = Mapping::new();
             put(&mut entry, "location", s(&script_path(hook)));
             if let Some(timeout) = hook.timeout {

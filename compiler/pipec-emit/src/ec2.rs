@@ -4,7 +4,7 @@
 //! read access to the artifact bucket and the CodeDeploy resource kit bucket.
 
 use pipec_ir::shell::quote;
-use pipec_ir::{groups_select, software, Instance, Kind, Tag, Target};
+use pipec_ir::{groups_select, software, Deploy, Instance, Kind, Tag};
 use serde_json::{json, Map, Value};
 
 use crate::ctx::{allow, cfn_ref, depends_on, get_att, put_tags, sub, Ctx, Owner};
@@ -168,10 +168,8 @@ fn is_deploy_target(ctx: &Ctx<'_>, tags: &[Tag]) -> bool {
     ctx.program
         .deploys
         .iter()
-        .any(|deploy| match &deploy.target {
-            Target::Ec2 { groups } => groups_select(groups, tags),
-            Target::S3 { .. } => false,
-        })
+        .filter_map(Deploy::ec2)
+        .any(|ec2| groups_select(&ec2.groups, tags))
 }
 
 /// The tag that ties an instance to the stack (the program's environment) that made it.
@@ -190,15 +188,7 @@ pub(crate) fn stack_tag(ctx: &Ctx<'_>) -> Tag {
 
 /// A security group description may only use a restricted character set.
 fn description_safe(text: &str) -> String {
-    text.chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || "._-".contains(ch) {
-                ch
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    pipec_ir::names::sanitize(text, "._-", '-')
 }
 
 /// How long CloudFormation waits for the instance's bootstrap signal (`CreationPolicy`).

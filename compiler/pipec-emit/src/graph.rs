@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use pipec_ir::{Action, Program, Target};
+use pipec_ir::{Action, Program, S3Deploy, Target};
 
 /// The output language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,11 +33,7 @@ enum Shape {
 fn id(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|part| {
-            part.chars()
-                .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
-                .collect::<String>()
-        })
+        .map(|part| pipec_ir::names::sanitize(part, "", '_'))
         .collect::<Vec<_>>()
         .join("_")
 }
@@ -117,15 +113,16 @@ fn collect(program: &Program) -> Graph {
                             .find(|deploy| deploy.origin.name == *name)
                         {
                             match &deploy.target {
-                                Target::Ec2 { groups } => {
+                                Target::Ec2(ec2) => {
+                                    let groups = &ec2.groups;
                                     let resource = id(&["R", "deploy", name]);
                                     add_resource(
                                         &mut graph,
                                         resource.clone(),
                                         format!(
                                             "CodeDeploy {}\n{} hooks",
-                                            deploy.group_name,
-                                            deploy.hooks.len()
+                                            ec2.group_name,
+                                            ec2.hooks.len()
                                         ),
                                         Shape::Box,
                                     );
@@ -174,7 +171,7 @@ fn collect(program: &Program) -> Graph {
                                         }
                                     }
                                 }
-                                Target::S3 { site, .. } => {
+                                Target::S3(S3Deploy { site, .. }) => {
                                     let resource = id(&["R", "site", site]);
                                     add_resource(
                                         &mut graph,

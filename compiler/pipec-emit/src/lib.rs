@@ -2,9 +2,13 @@
 //! `docs/build-output.md`: a CloudFormation template, one buildspec per build, one appspec and
 //! hook scripts per EC2 deploy, and `manifest.json`.
 //!
-//! Emit is pure: it does no IO and is deterministic (every JSON map is serde_json's sorted
-//! `Map`, every YAML map is built in a fixed order). The IR is already checked, so the only
-//! diagnostics are the template quotas (P5001, P5002) and compiler bugs (P9000).
+//! Emit is pure: it does no IO and is deterministic: every JSON value is sorted before it is
+//! written (`ctx::to_json_bytes` calls `sort_all_objects`, so the bytes do not depend on
+//! serde_json's `preserve_order` feature), and every YAML map is built in a fixed order. The IR
+//! is already checked, so the only diagnostics are the template quotas (P5001, P5002) and
+//! compiler bugs (P9000). References between blocks (`repo.app.arn`) carry the
+//! CloudFormation mapping of their export (`pipec_ir::Cfn`, from the schema in pipec-sema);
+//! `text.rs` turns it into `Ref`, `Fn::GetAtt` or `Fn::Sub`.
 #![warn(missing_docs)]
 // Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
 #![deny(clippy::print_stdout, clippy::print_stderr)]

@@ -1,7 +1,7 @@
 //! `manifest.json` (format 1, see docs/build-output.md): what was written with sizes and
 //! SHA-256 hashes, every resource's origin, and the maps that deploy and local runs consume.
 
-use pipec_ir::{Action, Kind, Target};
+use pipec_ir::{Action, Ec2Deploy, Kind, S3Deploy, Target};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -21,10 +21,8 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// The program's instances that an EC2 deploy selects by tags (every tag group matched), with
 /// their OS and the software their UserData installs: `pipec run --local` gives its sandbox
 /// exactly that software (docs/run-local.md).
-fn selected_instances(program: &pipec_ir::Program, target: &Target) -> Vec<Value> {
-    let Target::Ec2 { groups } = target else {
-        return Vec::new();
-    };
+fn selected_instances(program: &pipec_ir::Program, ec2: &Ec2Deploy) -> Vec<Value> {
+    let groups = &ec2.groups;
     program
         .instances
         .iter()
@@ -116,8 +114,8 @@ pub(crate) fn build(
     let mut deploys = Map::new();
     for deploy in &program.deploys {
         let entry = match &deploy.target {
-            Target::Ec2 { .. } => {
-                let hooks: Vec<Value> = deploy
+            Target::Ec2(ec2) => {
+                let hooks: Vec<Value> = ec2
                     .hooks
                     .iter()
                     .map(|hook| {
@@ -135,15 +133,15 @@ pub(crate) fn build(
                     "kind": "ec2",
                     "from": deploy.from,
                     "dir": deploy_dir(deploy),
-                    "application": deploy.application_name,
-                    "deployment_group": deploy.group_name,
+                    "application": ec2.application_name,
+                    "deployment_group": ec2.group_name,
                     "bucket": null,
                     "hooks": hooks,
-                    "instances": selected_instances(program, &deploy.target),
+                    "instances": selected_instances(program, ec2),
                     "source": deploy.origin.location,
                 })
             }
-            Target::S3 { site, prefix } => {
+            Target::S3(S3Deploy { site, prefix }) => {
                 let bucket = primary_id(ctx, Kind::Site, site);
                 json!({
                     "kind": "s3",

@@ -2,7 +2,8 @@
 //! generated service roles, and the EventBridge rules (with their role) that start a pipeline
 //! on a push to its source branch instead of polling.
 
-use pipec_ir::{Action, Kind, Pipeline, Repo, Target};
+use pipec_ir::names::sanitize;
+use pipec_ir::{Action, Kind, Pipeline, Repo, S3Deploy, Target};
 use serde_json::{json, Map, Value};
 
 use crate::ctx::{
@@ -31,16 +32,7 @@ pub(crate) fn emit_repo(ctx: &mut Ctx<'_>, repo: &Repo) {
 
 /// A pipeline artifact name: `[A-Za-z0-9_-]` only.
 pub(crate) fn artifact_name(prefix: &str, name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let cleaned = sanitize(name, "-_", '_');
     let mut full = format!("{prefix}_{cleaned}");
     full.truncate(100);
     full
@@ -48,16 +40,7 @@ pub(crate) fn artifact_name(prefix: &str, name: &str) -> String {
 
 /// An action name: `[A-Za-z0-9.@_-]`, at most 100 characters.
 fn action_name(name: &str) -> String {
-    let mut cleaned: String = name
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || "-_.@".contains(ch) {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let mut cleaned = sanitize(name, "-_.@", '_');
     cleaned.truncate(100);
     cleaned
 }
@@ -127,12 +110,12 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
                         continue;
                     };
                     let (provider, configuration) = match &deploy.target {
-                        Target::Ec2 { .. } => {
+                        Target::Ec2(ec2) => {
                             let app = primary_id(ctx, Kind::Deploy, deploy_block);
                             let group = ctx.lid("Deploy", deploy_block, "Group");
                             let (app_name, group_name) = (
-                                sub_escape(&deploy.application_name),
-                                sub_escape(&deploy.group_name),
+                                sub_escape(&ec2.application_name),
+                                sub_escape(&ec2.group_name),
                             );
                             let base =
                                 "arn:${AWS::Partition}:codedeploy:${AWS::Region}:${AWS::AccountId}";
@@ -144,7 +127,7 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
                                 .push(sub(&format!("{base}:application:{app_name}")));
                             let config = sub(&format!(
                                 "{base}:deploymentconfig:{}",
-                                sub_escape(&deploy.config)
+                                sub_escape(&ec2.config)
                             ));
                             if !permissions.configs.contains(&config) {
                                 permissions.configs.push(config);
@@ -154,7 +137,7 @@ pub(crate) fn emit_pipeline(ctx: &mut Ctx<'_>, pipeline: &Pipeline) {
                                 json!({ "ApplicationName": cfn_ref(&app), "DeploymentGroupName": cfn_ref(&group) }),
                             )
                         }
-                        Target::S3 { site, prefix } => {
+                        Target::S3(S3Deploy { site, prefix }) => {
                             let bucket = primary_id(ctx, Kind::Site, site);
                             permissions.sites.push(sub(&format!("${{{bucket}.Arn}}/*")));
                             permissions
@@ -273,16 +256,7 @@ fn emit_triggers(ctx: &mut Ctx<'_>, pipeline: &Pipeline, owner: &Owner, sources:
             tags: &pipeline.tags,
         },
     );
-    let mut target_id: String = format!("pipeline-{}", pipeline.aws_name)
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || ".-_".contains(ch) {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let mut target_id = sanitize(&format!("pipeline-{}", pipeline.aws_name), ".-_", '_');
     target_id.truncate(64);
     for repo in sources {
         let rule_id = ctx.lid(

@@ -2,151 +2,56 @@
 //! (`repo.app.arn`) as `Fn::GetAtt`/`Ref`/`Fn::Sub`, `Text` values, IAM resource ARNs of
 //! blocks, and the template's `Outputs`.
 
-use pipec_ir::{AttrRef, IamResource, Kind, Text, TextPart};
+use pipec_ir::{AttrRef, Cfn, IamResource, Kind, Text, TextPart};
 use serde_json::{json, Map, Value};
 
 use crate::ctx::{cfn_ref, get_att, pipeline_arn, sub, sub_escape, Ctx};
 
+/// The logical-id prefix and suffix of the main resource of a block of `kind`.
+fn primary_parts(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Repo => ("Repo", ""),
+        Kind::Build => ("Build", "Project"),
+        Kind::Deploy => ("Deploy", "Application"),
+        Kind::Instance => ("Instance", ""),
+        Kind::Site => ("Site", "Bucket"),
+        Kind::Role => ("Role", ""),
+        Kind::Policy => ("Policy", ""),
+        Kind::Group => ("Group", ""),
+        Kind::User => ("User", ""),
+        Kind::Pipeline => ("Pipeline", ""),
+    }
+}
+
+/// The logical-id prefix of every resource of a block of `kind` (`Deploy`).
+fn primary_prefix(kind: Kind) -> &'static str {
+    primary_parts(kind).0
+}
+
 /// The logical id of the main resource of a block.
 pub(crate) fn primary_id(ctx: &mut Ctx<'_>, kind: Kind, name: &str) -> String {
-    match kind {
-        Kind::Repo => ctx.lid("Repo", name, ""),
-        Kind::Build => ctx.lid("Build", name, "Project"),
-        Kind::Deploy => ctx.lid("Deploy", name, "Application"),
-        Kind::Instance => ctx.lid("Instance", name, ""),
-        Kind::Site => ctx.lid("Site", name, "Bucket"),
-        Kind::Role => ctx.lid("Role", name, ""),
-        Kind::Policy => ctx.lid("Policy", name, ""),
-        Kind::Group => ctx.lid("Group", name, ""),
-        Kind::User => ctx.lid("User", name, ""),
-        Kind::Pipeline => ctx.lid("Pipeline", name, ""),
-    }
+    let (prefix, suffix) = primary_parts(kind);
+    ctx.lid(prefix, name, suffix)
 }
 
-/// The repository's name: `GetAtt Name` when created here, the literal otherwise.
-pub(crate) fn repo_name(ctx: &mut Ctx<'_>, name: &str) -> Value {
-    match ctx
-        .program
-        .repos
-        .iter()
-        .find(|repo| repo.origin.name == name)
-    {
-        Some(repo) if repo.create => {
-            let id = primary_id(ctx, Kind::Repo, name);
-            get_att(&id, "Name")
-        }
-        Some(repo) => json!(repo.aws_name),
-        None => {
-            ctx.bug(format!("unknown repo `{name}`"));
-            json!("")
-        }
-    }
-}
-
-/// The repository's ARN.
-pub(crate) fn repo_arn(ctx: &mut Ctx<'_>, name: &str) -> Value {
-    match ctx
-        .program
-        .repos
-        .iter()
-        .find(|repo| repo.origin.name == name)
-    {
-        Some(repo) if repo.create => {
-            let id = primary_id(ctx, Kind::Repo, name);
-            get_att(&id, "Arn")
-        }
-        Some(repo) => sub(&format!(
-            "arn:${{AWS::Partition}}:codecommit:${{AWS::Region}}:${{AWS::AccountId}}:{}",
-            sub_escape(&repo.aws_name)
-        )),
-        None => {
-            ctx.bug(format!("unknown repo `{name}`"));
-            json!("")
-        }
-    }
-}
-
-/// The value of an attribute reference.
+/// The value of an attribute reference, from the mapping its export carries (`Cfn`).
 pub(crate) fn attr_value(ctx: &mut Ctx<'_>, attr: &AttrRef) -> Value {
     let name = attr.name.as_str();
-    let value = match (attr.kind, attr.attr.as_str()) {
-        (Kind::Repo, "arn") => Some(repo_arn(ctx, name)),
-        (Kind::Repo, "name") => Some(repo_name(ctx, name)),
-        (Kind::Repo, "clone_url_http" | "clone_url_ssh") => {
-            let (att, scheme) = if attr.attr == "clone_url_http" {
-                ("CloneUrlHttp", "https")
-            } else {
-                ("CloneUrlSsh", "ssh")
-            };
-            match ctx
-                .program
-                .repos
-                .iter()
-                .find(|repo| repo.origin.name == name)
-            {
-                Some(repo) if repo.create => Some(get_att(&primary_id(ctx, Kind::Repo, name), att)),
-                Some(repo) => Some(sub(&format!(
-                    "{scheme}://git-codecommit.${{AWS::Region}}.amazonaws.com/v1/repos/{}",
-                    sub_escape(&repo.aws_name)
-                ))),
-                None => None,
-            }
+    let value = match attr.cfn {
+        Cfn::Ref => Some(cfn_ref(&primary_id(ctx, attr.kind, name))),
+        Cfn::RefOf(suffix) => {
+            let prefix = primary_prefix(attr.kind);
+            Some(cfn_ref(&ctx.lid(prefix, name, suffix)))
         }
-        (Kind::Build, "arn") => Some(get_att(&primary_id(ctx, Kind::Build, name), "Arn")),
-        (Kind::Build, "name") => Some(cfn_ref(&primary_id(ctx, Kind::Build, name))),
-        (Kind::Deploy, "application" | "name") => {
-            Some(cfn_ref(&primary_id(ctx, Kind::Deploy, name)))
-        }
-        (Kind::Deploy, "group" | "deployment_group") => {
-            Some(cfn_ref(&ctx.lid("Deploy", name, "Group")))
-        }
-        (Kind::Instance, "id") => Some(cfn_ref(&primary_id(ctx, Kind::Instance, name))),
-        (Kind::Instance, attribute) => {
-            let att = match attribute {
-                "public_ip" => Some("PublicIp"),
-                "public_dns" => Some("PublicDnsName"),
-                "private_ip" => Some("PrivateIp"),
-                "private_dns" => Some("PrivateDnsName"),
-                "availability_zone" | "az" => Some("AvailabilityZone"),
-                _ => None,
-            };
-            att.map(|att| get_att(&primary_id(ctx, Kind::Instance, name), att))
-        }
-        (Kind::Site, attribute) => {
-            let id = primary_id(ctx, Kind::Site, name);
-            match attribute {
-                "url" | "website_url" => Some(get_att(&id, "WebsiteURL")),
-                "bucket" | "name" | "bucket_name" => Some(cfn_ref(&id)),
-                "arn" => Some(get_att(&id, "Arn")),
-                "domain" | "domain_name" => Some(get_att(&id, "DomainName")),
-                _ => None,
-            }
-        }
-        (Kind::Role | Kind::Group | Kind::User, "arn") => {
-            Some(get_att(&primary_id(ctx, attr.kind, name), "Arn"))
-        }
-        (Kind::Role | Kind::Group | Kind::User, "name") => {
-            Some(cfn_ref(&primary_id(ctx, attr.kind, name)))
-        }
-        (Kind::Policy, "arn") => Some(cfn_ref(&primary_id(ctx, Kind::Policy, name))),
-        (Kind::Pipeline, attribute) => {
-            let aws_name = ctx
-                .program
-                .pipelines
-                .iter()
-                .find(|p| p.origin.name == name)
-                .map(|p| p.aws_name.clone());
-            match (attribute, aws_name) {
-                ("name", Some(_)) => Some(cfn_ref(&primary_id(ctx, Kind::Pipeline, name))),
-                ("arn", Some(aws_name)) => Some(pipeline_arn(&aws_name)),
-                ("url", Some(aws_name)) => Some(sub(&format!(
-                    "https://${{AWS::Region}}.console.aws.amazon.com/codesuite/codepipeline/pipelines/{}/view",
-                    sub_escape(&aws_name)
-                ))),
-                _ => None,
-            }
-        }
-        _ => None,
+        Cfn::GetAtt(att) => Some(get_att(&primary_id(ctx, attr.kind, name), att)),
+        Cfn::GetAttOrExisting(att, existing) => match existing_name(ctx, attr.kind, name) {
+            Some(Some(aws_name)) if existing == "{}" => Some(json!(aws_name)),
+            Some(Some(aws_name)) => Some(sub(&existing.replace("{}", &sub_escape(&aws_name)))),
+            Some(None) => Some(get_att(&primary_id(ctx, attr.kind, name), att)),
+            None => None,
+        },
+        Cfn::Sub(template) => aws_name(ctx, attr.kind, name)
+            .map(|aws_name| sub(&template.replace("{}", &sub_escape(&aws_name)))),
     };
     value.unwrap_or_else(|| {
         ctx.bug(format!(
@@ -157,6 +62,65 @@ pub(crate) fn attr_value(ctx: &mut Ctx<'_>, attr: &AttrRef) -> Value {
         ));
         json!("")
     })
+}
+
+/// The AWS name of a block, for kinds whose exports are built from it.
+fn aws_name(ctx: &Ctx<'_>, kind: Kind, name: &str) -> Option<String> {
+    let program = ctx.program;
+    match kind {
+        Kind::Pipeline => program
+            .pipelines
+            .iter()
+            .find(|pipeline| pipeline.origin.name == name)
+            .map(|pipeline| pipeline.aws_name.clone()),
+        Kind::Repo => program
+            .repos
+            .iter()
+            .find(|repo| repo.origin.name == name)
+            .map(|repo| repo.aws_name.clone()),
+        _ => None,
+    }
+}
+
+/// `Some(Some(name))` for a block that refers to an existing resource by its AWS name (a repo
+/// with `create = false`), `Some(None)` for one this program creates, `None` when unknown.
+fn existing_name(ctx: &Ctx<'_>, kind: Kind, name: &str) -> Option<Option<String>> {
+    match kind {
+        Kind::Repo => ctx
+            .program
+            .repos
+            .iter()
+            .find(|repo| repo.origin.name == name)
+            .map(|repo| (!repo.create).then(|| repo.aws_name.clone())),
+        _ => Some(None),
+    }
+}
+
+/// The repository's name: `GetAtt Name` when created here, the literal otherwise.
+pub(crate) fn repo_name(ctx: &mut Ctx<'_>, name: &str) -> Value {
+    match existing_name(ctx, Kind::Repo, name) {
+        Some(None) => get_att(&primary_id(ctx, Kind::Repo, name), "Name"),
+        Some(Some(aws_name)) => json!(aws_name),
+        None => {
+            ctx.bug(format!("unknown repo `{name}`"));
+            json!("")
+        }
+    }
+}
+
+/// The repository's ARN: `GetAtt Arn` when created here, built from its name otherwise.
+pub(crate) fn repo_arn(ctx: &mut Ctx<'_>, name: &str) -> Value {
+    match existing_name(ctx, Kind::Repo, name) {
+        Some(None) => get_att(&primary_id(ctx, Kind::Repo, name), "Arn"),
+        Some(Some(aws_name)) => sub(&format!(
+            "arn:${{AWS::Partition}}:codecommit:${{AWS::Region}}:${{AWS::AccountId}}:{}",
+            sub_escape(&aws_name)
+        )),
+        None => {
+            ctx.bug(format!("unknown repo `{name}`"));
+            json!("")
+        }
+    }
 }
 
 /// A `Text` as a CloudFormation value: a string, a single reference, or `Fn::Sub`.
@@ -254,7 +218,13 @@ pub(crate) fn block_arns(ctx: &mut Ctx<'_>, kind: Kind, name: &str) -> Vec<Value
             let id = primary_id(ctx, kind, name);
             vec![sub(&format!("arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:instance/${{{id}}}"))]
         }
-        Kind::Deploy => match ctx.program.deploys.iter().find(|d| d.origin.name == name) {
+        Kind::Deploy => match ctx
+            .program
+            .deploys
+            .iter()
+            .find(|d| d.origin.name == name)
+            .and_then(|deploy| deploy.ec2())
+        {
             Some(deploy) => {
                 let (app, group) = (
                     sub_escape(&deploy.application_name),
@@ -268,7 +238,7 @@ pub(crate) fn block_arns(ctx: &mut Ctx<'_>, kind: Kind, name: &str) -> Vec<Value
                 ]
             }
             None => {
-                ctx.bug(format!("unknown deploy `{name}`"));
+                ctx.bug(format!("no EC2 deploy `{name}` to grant on"));
                 Vec::new()
             }
         },

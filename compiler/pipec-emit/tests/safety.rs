@@ -12,6 +12,14 @@ use common::NASTY;
 use pipec_emit::emit;
 use serde_yaml_ng::Value;
 
+/// The EC2 deploy of `common::ec2_program`.
+fn ec2(program: &mut pipec_ir::Program) -> &mut pipec_ir::Ec2Deploy {
+    match &mut program.deploys[0].target {
+        pipec_ir::Target::Ec2(ec2) => ec2,
+        pipec_ir::Target::S3(_) => panic!("ec2_program deploys to EC2"),
+    }
+}
+
 fn yaml(artifacts: &pipec_emit::Artifacts, path: &str) -> Value {
     let text = std::str::from_utf8(artifacts.file(path).expect(path)).expect("utf-8");
     serde_yaml_ng::from_str(text).expect("valid YAML")
@@ -72,9 +80,9 @@ fn yaml_values_round_trip() {
 #[test]
 fn plain_strings_that_look_like_other_yaml_types_stay_strings() {
     let mut program = common::ec2_program("");
-    program.deploys[0].permissions[0].owner = Some("yes".into());
-    program.deploys[0].permissions[0].group = Some("0644".into());
-    program.deploys[0].files[0].1 = "null".into();
+    ec2(&mut program).permissions[0].owner = Some("yes".into());
+    ec2(&mut program).permissions[0].group = Some("0644".into());
+    ec2(&mut program).files[0].1 = "null".into();
     let (artifacts, _) = emit(&program);
     let appspec = yaml(&artifacts, "deploys/web/appspec.yml");
     assert_eq!(appspec["permissions"][0]["owner"].as_str(), Some("yes"));
@@ -151,7 +159,7 @@ fn revision_writing_commands_are_inert_and_exact() {
         written.as_slice(),
         artifacts.file("deploys/web/appspec.yml").expect("appspec")
     );
-    for hook in &program.deploys[0].hooks {
+    for hook in &program.deploys[0].ec2().expect("EC2").hooks {
         let name = format!("scripts/{}-{}.sh", hook.event, hook.name);
         let written = std::fs::read(base.join(&name)).expect("script written");
         assert_eq!(
@@ -167,8 +175,8 @@ fn revision_writing_commands_are_inert_and_exact() {
 #[test]
 fn hostile_names_are_sanitized_in_paths_and_scripts() {
     let mut program = common::ec2_program("");
-    program.deploys[0].hooks[0].name = NASTY.into();
-    program.deploys[0].hooks[0].commands = vec!["true".into()];
+    ec2(&mut program).hooks[0].name = NASTY.into();
+    ec2(&mut program).hooks[0].commands = vec!["true".into()];
     let (artifacts, _) = emit(&program);
     let scripts: Vec<&(String, Vec<u8>)> = artifacts
         .files
@@ -225,7 +233,7 @@ fn yaml_1_1_lookalikes_are_quoted_in_the_text() {
         .into_iter()
         .enumerate()
     {
-        program.deploys[0]
+        ec2(&mut program)
             .files
             .push((format!("src{index}"), word.into()));
     }

@@ -7,6 +7,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod glob;
+pub mod names;
 pub mod shell;
 pub mod software;
 
@@ -143,6 +144,27 @@ pub struct AttrRef {
     pub name: String,
     /// The attribute (`arn`, `name`, `clone_url_http`, …).
     pub attr: String,
+    /// How CloudFormation reads it (from the schema's export).
+    pub cfn: Cfn,
+}
+
+/// How CloudFormation reads an exported attribute of a block, relative to the block's main
+/// resource (the schema gives one per export; emit turns it into `Ref`, `Fn::GetAtt` or
+/// `Fn::Sub`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Cfn {
+    /// `Ref` of the block's main resource.
+    Ref,
+    /// `Ref` of another resource of the block, named by its logical-id suffix (`Group`).
+    RefOf(&'static str),
+    /// `Fn::GetAtt` of the block's main resource.
+    GetAtt(&'static str),
+    /// `Fn::GetAtt` of the main resource when the program creates it; for a resource that is
+    /// only referred to (`create = false`), `Fn::Sub` of the template with `{}` replaced by
+    /// its name (the template `{}` alone is the name as a plain string).
+    GetAttOrExisting(&'static str, &'static str),
+    /// `Fn::Sub` of the template with `{}` replaced by the block's AWS name.
+    Sub(&'static str),
 }
 
 /// A resource in an IAM statement.
@@ -338,24 +360,6 @@ pub fn groups_select(groups: &[Vec<TagFilter>], tags: &[Tag]) -> bool {
             .all(|group| group.iter().any(|filter| filter.matches(tags)))
 }
 
-/// Where a deploy goes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub enum Target {
-    /// EC2 instances chosen by tags: one group (any filter matches) or up to three groups
-    /// (an instance must match a filter of every group).
-    Ec2 {
-        /// Tag groups; one group is emitted as `Ec2TagFilters`, more as `Ec2TagSet`.
-        groups: Vec<Vec<TagFilter>>,
-    },
-    /// A `site` bucket.
-    S3 {
-        /// The site block name.
-        site: String,
-        /// Key prefix.
-        prefix: Option<String>,
-    },
-}
-
 /// A lifecycle hook.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Hook {
@@ -397,19 +401,49 @@ pub struct Permission {
     pub types: Vec<String>,
 }
 
-/// `deploy`.
+/// `deploy`: what every target shares, and the target.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deploy {
     /// Origin.
     pub origin: Origin,
-    /// CodeDeploy application name (EC2).
-    pub application_name: String,
-    /// Deployment group name (EC2).
-    pub group_name: String,
     /// The build it deploys.
     pub from: String,
-    /// Where.
+    /// Where, with what only that target has.
     pub target: Target,
+    /// Tags.
+    pub tags: Vec<Tag>,
+}
+
+impl Deploy {
+    /// The EC2 deploy, if that is the target.
+    #[must_use]
+    pub fn ec2(&self) -> Option<&Ec2Deploy> {
+        match &self.target {
+            Target::Ec2(ec2) => Some(ec2),
+            Target::S3(_) => None,
+        }
+    }
+}
+
+/// Where a deploy goes: one struct per target.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Target {
+    /// EC2 instances chosen by tags, through CodeDeploy.
+    Ec2(Ec2Deploy),
+    /// A `site` bucket, through CodePipeline's S3 deploy action.
+    S3(S3Deploy),
+}
+
+/// A CodeDeploy deployment to EC2 instances chosen by tags: one group (any filter matches) or
+/// up to three groups (an instance must match a filter of every group).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ec2Deploy {
+    /// CodeDeploy application name.
+    pub application_name: String,
+    /// Deployment group name.
+    pub group_name: String,
+    /// Tag groups; one group is emitted as `Ec2TagFilters`, more as `Ec2TagSet`.
+    pub groups: Vec<Vec<TagFilter>>,
     /// Deployment config (`CodeDeployDefault.OneAtATime`).
     pub config: String,
     /// `source → destination`.
@@ -422,10 +456,17 @@ pub struct Deploy {
     pub hooks: Vec<Hook>,
     /// Roll back on failure.
     pub auto_rollback: bool,
-    /// A user role to use instead of the generated one.
+    /// A user CodeDeploy service role to use instead of the generated one.
     pub role: Option<String>,
-    /// Tags.
-    pub tags: Vec<Tag>,
+}
+
+/// A deployment of the build output to a `site` bucket.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct S3Deploy {
+    /// The site block name.
+    pub site: String,
+    /// Key prefix.
+    pub prefix: Option<String>,
 }
 
 /// An ingress rule.

@@ -8,7 +8,8 @@
 pub(crate) struct Enclosing {
     /// The block kind (`deploy`, `hook`, `install`) or, for a value, the attribute key.
     pub(crate) keyword: String,
-    /// The labels after the kind (`web`, `before_install`, `init`); empty for values.
+    /// The labels after the kind (`web`, `before_install`, `init`); for a value, the path it
+    /// applies (`ec2` in `target = ec2 { … }`), empty for a plain map.
     pub(crate) labels: Vec<String>,
     /// True for `key = { … }` and `key = path { … }` values (an object, not a block).
     pub(crate) is_value: bool,
@@ -276,7 +277,7 @@ fn enclosing_of(tokens: &[Token], frames: &[Frame]) -> Enclosing {
         }
         return Enclosing {
             keyword: head.first().cloned().unwrap_or_default(),
-            labels: Vec::new(),
+            labels: words(&tokens[equals + 1..]),
             is_value: true,
         };
     }

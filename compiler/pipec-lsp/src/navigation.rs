@@ -10,7 +10,7 @@ use lsp_types::{
     CompletionItem, CompletionItemKind, Documentation, Hover, HoverContents, Location,
     MarkupContent, MarkupKind, Range, TextEdit, Uri, WorkspaceEdit,
 };
-use pipec_driver::schema::{self, AttrSpec, BlockSpec};
+use pipec_driver::schema::{self, AttrSpec, AttrType, BlockSpec};
 use pipec_driver::stdlib;
 use pipec_span::Span;
 
@@ -208,12 +208,20 @@ pub(crate) fn rename(
     }))
 }
 
-/// The spec of the innermost enclosing block, `None` inside a value or an unknown block.
+/// The spec of the innermost enclosing block, `None` inside a value (other than a deploy
+/// target, `target = ec2 { … }`) or an unknown block.
 fn block_spec(enclosing: &[Enclosing]) -> Option<&'static BlockSpec> {
     let mut spec: Option<&'static BlockSpec> = None;
     for block in enclosing {
         if block.is_value {
-            return None;
+            let attr = spec?.attrs.iter().find(|attr| attr.name == block.keyword)?;
+            let AttrType::Target(targets) = attr.ty else {
+                return None;
+            };
+            let applied = block.labels.first()?;
+            spec = targets.iter().find(|target| target.keyword == applied);
+            spec?;
+            continue;
         }
         spec = match spec {
             None => schema::top_level(&block.keyword),
@@ -239,30 +247,23 @@ fn value_attr(enclosing: &[Enclosing], key: &str) -> Option<&'static AttrSpec> {
 
 /// The block kind a reference-typed attribute expects (`role reference` → `role`).
 fn expected_kind(attr: &AttrSpec) -> Option<&'static str> {
-    schema::BLOCKS
-        .iter()
-        .filter(|spec| spec.parent.is_empty())
-        .map(|spec| spec.keyword)
-        .find(|kind| attr.ty.contains(&format!("{kind} reference")))
+    attr.ty.reference_kind().map(|kind| kind.keyword())
 }
 
 /// An attribute's hover text: type, doc, default, values, the value rule the checker applies
 /// (`schema::field_rule`, the same table), and the AWS property.
 fn attr_markdown(block: &str, attr: &AttrSpec) -> String {
-    let mut out = format!("**{}**: {}", attr.name, attr.ty);
+    let mut out = format!("**{}**: {}", attr.name, attr.ty.display());
     if attr.required {
         out.push_str(" (required)");
     }
     out.push_str(&format!("\n\n{}", attr.doc));
-    if let Some(default) = attr.default {
-        out.push_str(&format!("\n\nDefault: `{default}`"));
+    if let Some(default) = &attr.default {
+        out.push_str(&format!("\n\nDefault: `{}`", default.display()));
     }
-    if !attr.values.is_empty() {
-        let values: Vec<String> = attr
-            .values
-            .iter()
-            .map(|value| format!("`{value}`"))
-            .collect();
+    let values = attr.ty.values();
+    if !values.is_empty() {
+        let values: Vec<String> = values.iter().map(|value| format!("`{value}`")).collect();
         out.push_str(&format!("\n\nValues: {}", values.join(", ")));
     }
     if let Some(rule) = schema::field_rule(block, attr.name) {
@@ -333,13 +334,10 @@ pub(crate) fn hover(
     // `repo.app.arn`: the exported attribute.
     if segment == 2 {
         let spec = schema::top_level(path.first()?)?;
-        let (name, doc) = spec
-            .exports
-            .iter()
-            .find(|(name, _)| Some(*name) == path.get(2).map(String::as_str))?;
+        let export = spec.export(path.get(2)?)?;
         return Some(markdown(format!(
-            "**{}.{}.{name}**: {doc}",
-            path[0], path[1]
+            "**{}.{}.{}**: {}",
+            path[0], path[1], export.name, export.doc
         )));
     }
     let word = path.get(segment)?;
@@ -386,7 +384,8 @@ pub(crate) fn hover(
             }
             let spec = block_spec(&context.enclosing)?;
             let attr = value_attr(&context.enclosing, key)?;
-            attr.values
+            attr.ty
+                .values()
                 .contains(&word.as_str())
                 .then(|| markdown(attr_markdown(spec.keyword, attr)))
         }
@@ -486,7 +485,7 @@ pub(crate) fn completion(units: &[&Unit], text: &str, offset: usize) -> Vec<Comp
                     let mut entry = item(
                         attr.name,
                         CompletionItemKind::PROPERTY,
-                        Some(attr.ty.to_string()),
+                        Some(attr.ty.display()),
                         Some(attr_markdown(spec.keyword, attr)),
                     );
                     entry.insert_text = Some(format!("{} = ", attr.name));
@@ -542,11 +541,11 @@ fn value_completion(
         [_] => {
             let attr = value_attr(enclosing, key);
             if let Some(attr) = attr {
-                for value in attr.values {
+                for value in attr.ty.values() {
                     items.push(item(
                         value,
                         CompletionItemKind::ENUM_MEMBER,
-                        Some(attr.ty.to_string()),
+                        Some(attr.ty.display()),
                         None,
                     ));
                 }
@@ -618,11 +617,11 @@ fn value_completion(
         }
         [kind, _, _] => {
             if let Some(spec) = schema::top_level(kind) {
-                for (name, doc) in spec.exports {
+                for export in spec.exports {
                     items.push(item(
-                        name,
+                        export.name,
                         CompletionItemKind::FIELD,
-                        Some((*doc).to_string()),
+                        Some(export.doc.to_string()),
                         None,
                     ));
                 }

@@ -291,3 +291,55 @@ fn stdlib_presets_have_a_definition_and_their_own_docs() {
     assert_eq!(params["diagnostics"], json!([]), "{params}");
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn deploy_targets_have_attributes_docs_and_references_from_the_schema() {
+    let mut client = started();
+    // The attributes of `ec2 { … }`, while the file does not parse.
+    client.replace(
+        URI,
+        2,
+        &format!("{PROGRAM}\ndeploy d {{\n  target = ec2 {{\n    ta"),
+    );
+    let position = json!({ "line": PROGRAM.lines().count() + 3, "character": 6 });
+    let items = client
+        .request("textDocument/completion", position_params(position))
+        .unwrap();
+    assert!(labels(&items).contains(&"tags".to_string()), "{items}");
+    assert!(
+        labels(&items).contains(&"tag_groups".to_string()),
+        "{items}"
+    );
+    assert!(!labels(&items).contains(&"config".to_string()), "{items}");
+    // `site = ` in `s3 { … }` offers the sites of the last good analysis (the typed spec
+    // says `site` takes a site reference).
+    client.replace(URI, 3, &format!("{PROGRAM}\nsite docs {{}}\n"));
+    client.diagnostics_at(URI, 3);
+    let text = format!("{PROGRAM}\nsite docs {{}}\ndeploy d {{\n  target = s3 {{ site = ");
+    client.replace(URI, 4, &text);
+    let last = text.lines().last().unwrap();
+    let position = json!({ "line": text.lines().count() - 1, "character": last.len() });
+    let items = client
+        .request("textDocument/completion", position_params(position))
+        .unwrap();
+    assert!(labels(&items).contains(&"site.docs".to_string()), "{items}");
+    assert!(!labels(&items).contains(&"role.web".to_string()), "{items}");
+    // Hover on a target attribute shows its schema docs.
+    let text =
+        format!("{PROGRAM}\ndeploy d {{\n  target = ec2 {{\n    tag_groups = []\n  }}\n}}\n");
+    client.replace(URI, 5, &text);
+    let line = PROGRAM.lines().count() + 3;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            position_params(json!({ "line": line, "character": 6 })),
+        )
+        .unwrap();
+    let value = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        value.contains("**tag_groups**: list of tag maps"),
+        "{hover}"
+    );
+    assert!(value.contains("Ec2TagSet"), "{hover}");
+    assert!(client.shutdown().success());
+}

@@ -21,7 +21,6 @@ use crate::context::{next_counter, Context, OpenStep, StepOutcome};
 use crate::manifest::{BuildEntry, Manifest};
 use crate::report::{Stage, Status};
 use crate::session::{CommandResult, Session};
-use crate::shell::is_variable_name;
 use crate::source::{copy_tree, PreparedSource};
 
 /// What a build left for its deploys.
@@ -563,11 +562,6 @@ fn version_matches(wanted: &str, installed: &str) -> bool {
         .zip(installed_parts.iter())
         .all(|(want, have)| want == have)
         && wanted_parts.len() <= installed_parts.len()
-}
-
-/// Keeps names usable by the shell (`is_variable_name`); used by `build_env`.
-pub(crate) fn usable_name(name: &str) -> bool {
-    is_variable_name(name)
 }
 
 #[cfg(test)]

@@ -8,10 +8,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use pipec_diagnostics::{Code, Diagnostic};
 
-use crate::build::usable_name;
 use crate::buildspec::Buildspec;
 use crate::context::uuid_from;
 use crate::manifest::BuildEntry;
+use crate::shell::is_variable_name;
 
 /// Values from `--env-file`: `KEY=VALUE` lines.
 pub(crate) type Secrets = BTreeMap<String, String>;
@@ -79,7 +79,7 @@ pub(crate) fn environment(
     let mut missing: Vec<String> = Vec::new();
     let mut bad_names: Vec<String> = Vec::new();
     let mut set = |env: &mut BTreeMap<String, String>, name: &str, value: String| {
-        if usable_name(name) {
+        if is_variable_name(name) {
             env.insert(name.to_owned(), value);
         } else {
             bad_names.push(name.to_owned());

@@ -14,7 +14,7 @@ use pipec_diagnostics::{Code, Diagnostic};
 use crate::appspec::{self, AppSpec};
 use crate::context::{next_counter, uuid_from, Context, StepOutcome};
 use crate::install::{self, join};
-use crate::manifest::{DeployEntry, Manifest};
+use crate::manifest::{DeployEntry, DeployTarget, Ec2Entry, Manifest};
 use crate::process;
 use crate::report::{Stage, Status};
 use crate::sandbox::{Instance, ScriptOutcome};
@@ -32,12 +32,13 @@ pub(crate) fn run_deploy(
     entry: &DeployEntry,
     revision: &Path,
 ) -> bool {
-    if entry.kind == "s3" {
-        return run_s3_deploy(context, name, entry, revision);
-    }
+    let ec2 = match &entry.target {
+        DeployTarget::Ec2(ec2) => ec2,
+        DeployTarget::S3(_) => return run_s3_deploy(context, name, entry, revision),
+    };
     let stage = context.start(Stage::Deploy, name, "");
     let declared_at = Some(entry.source.clone()).filter(|at| !at.is_empty());
-    let succeeded = match Deployment::prepare(context, name, entry) {
+    let succeeded = match Deployment::prepare(context, name, entry, ec2) {
         Some(mut deployment) => {
             let succeeded = deployment.run(context, manifest, revision);
             context
@@ -116,12 +117,12 @@ fn run_s3_deploy(
 fn offer_software(
     context: &mut Context<'_, '_>,
     name: &str,
-    entry: &DeployEntry,
+    ec2: &Ec2Entry,
     instance: &mut Instance,
     workdir: &Path,
 ) {
     let search = software::search_path();
-    let Some(offer) = software::offer(&entry.instances, &|command| {
+    let Some(offer) = software::offer(&ec2.instances, &|command| {
         software::on_host(command, &search)
     }) else {
         return;
@@ -165,6 +166,7 @@ impl Deployment {
         context: &mut Context<'_, '_>,
         name: &str,
         entry: &DeployEntry,
+        ec2: &Ec2Entry,
     ) -> Option<Deployment> {
         let workdir = context.workdir().to_path_buf();
         let (mut instance, fallback) = match Instance::open(
@@ -191,9 +193,9 @@ impl Deployment {
                     .note("Appspec destinations are rewritten under the sandbox root; hook scripts run on the host with `PIPEC_INSTANCE_ROOT` set."),
             );
         }
-        offer_software(context, name, entry, &mut instance, &workdir);
-        let application = entry.application.clone().unwrap_or_else(|| name.to_owned());
-        let group_name = entry
+        offer_software(context, name, ec2, &mut instance, &workdir);
+        let application = ec2.application.clone().unwrap_or_else(|| name.to_owned());
+        let group_name = ec2
             .deployment_group
             .clone()
             .unwrap_or_else(|| name.to_owned());

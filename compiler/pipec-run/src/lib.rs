@@ -39,8 +39,8 @@ use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::SourceDb;
 
 pub use manifest::{
-    ActionEntry, BuildEntry, DeployEntry, EnvironmentEntry, HookEntry, InstanceEntry, Manifest,
-    PipelineEntry, StageEntry,
+    ActionEntry, BuildEntry, DeployEntry, DeployTarget, Ec2Entry, EnvironmentEntry, HookEntry,
+    InstanceEntry, Manifest, PipelineEntry, S3Entry, StageEntry,
 };
 pub use process::cancel;
 pub use report::{

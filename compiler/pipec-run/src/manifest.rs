@@ -89,26 +89,55 @@ pub struct EnvironmentEntry {
     pub value: String,
 }
 
-/// One deploy.
+/// One deploy: what every target has, and the target by its `kind`. A kind this version
+/// does not know makes the manifest invalid (P7007) rather than being run as another target.
+#[derive(Clone, Debug, Deserialize)]
+pub struct DeployEntry {
+    /// The build whose output it deploys.
+    #[serde(default)]
+    pub from: String,
+    /// `file:line` of its block.
+    #[serde(default)]
+    pub source: String,
+    /// Where it goes, with what only that target has.
+    #[serde(flatten)]
+    pub target: DeployTarget,
+}
+
+/// Where a deploy goes (`kind` in the manifest).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum DeployTarget {
+    /// `ec2`: CodeDeploy's lifecycle on the instances chosen by tags.
+    Ec2(Ec2Entry),
+    /// `s3`: a copy of the build output into a site bucket.
+    S3(S3Entry),
+}
+
+/// An EC2 deploy.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct DeployEntry {
-    /// `ec2` or `s3`.
-    pub kind: String,
-    /// The build whose output it deploys.
-    pub from: String,
-    /// EC2: the revision layout directory.
+pub struct Ec2Entry {
+    /// The revision layout directory.
     pub dir: Option<String>,
-    /// EC2: the CodeDeploy application name.
+    /// The CodeDeploy application name.
     pub application: Option<String>,
-    /// EC2: the deployment group name.
+    /// The deployment group name.
     pub deployment_group: Option<String>,
-    /// EC2: hooks in lifecycle order.
+    /// Hooks in lifecycle order.
     pub hooks: Vec<HookEntry>,
-    /// EC2: the program's instances it selects, with the software they install.
+    /// The program's instances it selects, with the software they install.
     pub instances: Vec<InstanceEntry>,
-    /// `file:line` of its block.
-    pub source: String,
+}
+
+/// An S3 deploy.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct S3Entry {
+    /// The site bucket's logical id.
+    pub bucket: Option<String>,
+    /// Key prefix.
+    pub prefix: Option<String>,
 }
 
 /// An instance an EC2 deploy selects.
@@ -171,9 +200,10 @@ impl Manifest {
     #[must_use]
     pub fn hook(&self, deploy: &str, event: &str, script: &str) -> Option<&HookEntry> {
         let wanted = script.trim_start_matches("./");
-        self.deploys
-            .get(deploy)?
-            .hooks
+        let DeployTarget::Ec2(ec2) = &self.deploys.get(deploy)?.target else {
+            return None;
+        };
+        ec2.hooks
             .iter()
             .find(|hook| hook.event == event && hook.script.trim_start_matches("./") == wanted)
     }
@@ -189,11 +219,30 @@ mod tests {
             "deploys": {"web": {"kind": "ec2", "from": "app", "hooks": [{"event": "BeforeInstall", "script": "s.sh", "source": "p.pipe:4", "runas": null}]}}}"#;
         let manifest: Manifest = serde_json::from_str(text).unwrap_or_default();
         assert_eq!(manifest.builds["app"].buildspec, "b.yml");
+        assert!(matches!(
+            manifest.deploys["web"].target,
+            DeployTarget::Ec2(_)
+        ));
         assert_eq!(
             manifest
                 .hook("web", "BeforeInstall", "./s.sh")
                 .map(|hook| hook.source.as_str()),
             Some("p.pipe:4")
         );
+    }
+
+    #[test]
+    fn each_deploy_kind_reads_its_own_fields_and_an_unknown_kind_is_an_error() {
+        let text = r#"{"deploys": {"site": {"kind": "s3", "from": "app", "bucket": "SiteDocsBucket", "prefix": "v1", "hooks": []}}}"#;
+        let manifest: Manifest = serde_json::from_str(text).expect("an s3 deploy");
+        let DeployTarget::S3(s3) = &manifest.deploys["site"].target else {
+            panic!("read as {:?}", manifest.deploys["site"].target);
+        };
+        assert_eq!(s3.bucket.as_deref(), Some("SiteDocsBucket"));
+        assert_eq!(manifest.deploys["site"].from, "app");
+        let text = r#"{"deploys": {"fn": {"kind": "lambda", "from": "app"}}}"#;
+        assert!(serde_json::from_str::<Manifest>(text).is_err());
+        let text = r#"{"deploys": {"web": {"from": "app"}}}"#;
+        assert!(serde_json::from_str::<Manifest>(text).is_err());
     }
 }

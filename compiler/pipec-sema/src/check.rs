@@ -1,6 +1,7 @@
 //! The checker's entry point and shared state: collects declarations from every file, reports
 //! duplicates and unknown kinds, binds parameters and `let` values, and reads block bodies
-//! against their schema. Lowering of each kind lives in `lower.rs`.
+//! against their schema. Lowering of each kind lives in `lower/`, evaluation of values in
+//! `eval.rs`.
 
 use std::collections::BTreeMap;
 
@@ -9,9 +10,10 @@ use pipec_ir::{Kind, Program};
 use pipec_span::{FileId, SourceDb, Span};
 use pipec_syntax::ast::{Block, Body, Decl, Expr, File, Item, ItemKind, Label, Statement};
 
-use crate::eval::Value;
 use crate::index::{Definition, Reference, SymbolIndex};
+use crate::report::Report;
 use crate::schema::{self, BlockSpec};
+use crate::value::Value;
 
 /// One parsed file handed to the checker.
 #[derive(Debug)]
@@ -45,7 +47,6 @@ pub(crate) struct BlockDecl<'a> {
     pub(crate) name: String,
     pub(crate) name_span: Span,
     pub(crate) span: Span,
-    pub(crate) keyword_span: Span,
     pub(crate) body: DeclBody<'a>,
     pub(crate) definition: usize,
 }
@@ -129,6 +130,12 @@ pub fn analyze(db: &SourceDb, modules: &[SourceModule], vars: &[(String, String)
         program,
         diagnostics,
         index: checker.index,
+    }
+}
+
+impl Report for Checker<'_> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        Checker::report(self, diagnostic);
     }
 }
 
@@ -320,23 +327,10 @@ impl<'a> Checker<'a> {
         let Some(label) = self.single_label(&block.keyword.span, &block.labels, keyword) else {
             return;
         };
-        self.add_block(
-            kind,
-            label,
-            item.span.clone(),
-            block.keyword.span.clone(),
-            DeclBody::Block(block),
-        );
+        self.add_block(kind, label, item.span.clone(), DeclBody::Block(block));
     }
 
-    fn add_block(
-        &mut self,
-        kind: Kind,
-        label: &Label,
-        span: Span,
-        keyword_span: Span,
-        body: DeclBody<'a>,
-    ) {
+    fn add_block(&mut self, kind: Kind, label: &Label, span: Span, body: DeclBody<'a>) {
         let key = (kind, label.text.clone());
         if let Some(first) = self.blocks.get(&key) {
             let first_span = first.name_span.clone();
@@ -372,7 +366,6 @@ impl<'a> Checker<'a> {
                 name: label.text.clone(),
                 name_span: label.span.clone(),
                 span,
-                keyword_span,
                 body,
                 definition,
             },
@@ -477,13 +470,7 @@ impl<'a> Checker<'a> {
                 else {
                     return;
                 };
-                self.add_block(
-                    kind,
-                    label,
-                    item.span.clone(),
-                    decl.keyword.span.clone(),
-                    DeclBody::Applied(decl),
-                );
+                self.add_block(kind, label, item.span.clone(), DeclBody::Applied(decl));
             }
         }
     }
@@ -837,10 +824,7 @@ pub(crate) struct Fields<'a> {
 }
 
 pub(crate) fn sanitize_ident(text: &str) -> String {
-    let mut out: String = text
-        .chars()
-        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
-        .collect();
+    let mut out = pipec_ir::names::sanitize(text, "", '_');
     if out.is_empty() || out.starts_with(|ch: char| ch.is_ascii_digit()) {
         out.insert(0, '_');
     }
@@ -853,10 +837,14 @@ impl Fields<'_> {
     }
 }
 
-pub(crate) fn spec(keyword: &str) -> &'static BlockSpec {
-    schema::top_level(keyword).unwrap_or(&schema::BLOCKS[0])
-}
-
+/// The spec of a block nested in `parent`. Callers pass keywords the parent's spec lists in
+/// `blocks` (`fields` keeps only those), and the schema tests check that each has a spec.
+///
+/// # Panics
+/// When the schema lacks the nested spec, which the schema tests rule out.
 pub(crate) fn nested_spec(parent: &str, keyword: &str) -> &'static BlockSpec {
-    schema::nested(parent, keyword).unwrap_or(&schema::BLOCKS[0])
+    match schema::nested(parent, keyword) {
+        Some(spec) => spec,
+        None => panic!("schema: no spec for `{keyword}` in `{parent}`"),
+    }
 }

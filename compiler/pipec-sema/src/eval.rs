@@ -8,63 +8,8 @@ use pipec_span::Span;
 use pipec_syntax::ast::{Expr, ExprKind, Ident, ItemKind, StrPart};
 
 use crate::check::{Checker, GlobalState, ScopeId};
+use crate::value::{Interpolated, Value};
 use crate::{limits, schema};
-
-/// An evaluated value.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Value {
-    Str(String),
-    /// A string with parts known only after deployment.
-    Text(Vec<TextPart>),
-    Int(i64),
-    Bool(bool),
-    List(Vec<(Value, Span)>),
-    Map(Vec<(String, Span, Value, Span)>),
-    /// `repo.app`.
-    Block(Kind, String),
-    /// `repo.app.arn`.
-    Attr(AttrRef),
-    /// A name that is not a declaration: an enumeration value (`one_at_a_time`) or a
-    /// namespaced constant (`service.ec2`).
-    Symbol(Vec<String>),
-    /// `aws_policy("…")`.
-    Managed(String),
-    /// `ssm("…")`.
-    Ssm(String),
-    /// `secret("…")`.
-    Secret(String),
-    /// A failure already reported.
-    Error,
-}
-
-/// The result of evaluating one `${…}`.
-pub(crate) enum Interpolated {
-    /// Its text.
-    Text(String),
-    /// An attribute known after deployment.
-    Attr(AttrRef),
-    /// Already reported.
-    Failed,
-}
-
-impl Value {
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Value::Str(_) | Value::Text(_) => "a string".into(),
-            Value::Int(_) => "a number".into(),
-            Value::Bool(_) => "a boolean".into(),
-            Value::List(_) => "a list".into(),
-            Value::Map(_) => "a map".into(),
-            Value::Block(kind, _) => kind.article().into(),
-            Value::Attr(_) => "a resource attribute".into(),
-            Value::Symbol(path) => format!("the name `{}`", path.join(".")),
-            Value::Managed(_) => "a managed policy".into(),
-            Value::Ssm(_) => "an SSM parameter".into(),
-            Value::Secret(_) => "a secret".into(),
-            Value::Error => "an invalid value".into(),
-        }
-    }
-}
 
 impl Checker<'_> {
     /// Evaluates `expr` in `scope`, within the size limits of `limits.rs`: a value that would
@@ -344,10 +289,11 @@ impl Checker<'_> {
             return match path.get(2) {
                 None => Value::Block(kind, name.name.clone()),
                 Some(attr) => {
-                    let exports =
-                        schema::top_level(kind.keyword()).map_or(&[][..], |spec| spec.exports);
-                    if path.len() > 3 || !exports.iter().any(|(export, _)| *export == attr.name) {
-                        let names: Vec<&str> = exports.iter().map(|(export, _)| *export).collect();
+                    let spec = schema::of_kind(kind);
+                    let export = spec.export(&attr.name).filter(|_| path.len() <= 3);
+                    let Some(export) = export else {
+                        let names: Vec<&str> =
+                            spec.exports.iter().map(|export| export.name).collect();
                         let mut diag = Diagnostic::error(
                             Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
                             format!("{} has no attribute `{}`", kind.article(), attr.name),
@@ -368,11 +314,12 @@ impl Checker<'_> {
                         }
                         self.report(diag);
                         return Value::Error;
-                    }
+                    };
                     Value::Attr(AttrRef {
                         kind,
                         name: name.name.clone(),
                         attr: attr.name.clone(),
+                        cfn: export.cfn,
                     })
                 }
             };
@@ -670,16 +617,24 @@ impl Checker<'_> {
             }
         };
         match name.name.as_str() {
-            "aws_policy" => text_argument(self, 0).map_or(Value::Error, |text| Value::Managed(text.trim_start_matches("arn:aws:iam::aws:policy/").to_string())),
+            "aws_policy" => text_argument(self, 0).map_or(Value::Error, |text| {
+                Value::Managed(
+                    text.trim_start_matches("arn:aws:iam::aws:policy/")
+                        .to_string(),
+                )
+            }),
             "ssm" => text_argument(self, 0).map_or(Value::Error, Value::Ssm),
             "secret" => text_argument(self, 0).map_or(Value::Error, Value::Secret),
-            "lower" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_lowercase())),
-            "upper" => text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_uppercase())),
+            "lower" => {
+                text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_lowercase()))
+            }
+            "upper" => {
+                text_argument(self, 0).map_or(Value::Error, |text| Value::Str(text.to_uppercase()))
+            }
             "config_word" => self.config_word(&values[0], &arguments[0], span, scope),
-            "ssm_ami" => match text_argument(self, 0).as_deref() {
-                Some("amazon_linux") => Value::Str("{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}".into()),
-                Some("ubuntu") => Value::Str("{{resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id}}".into()),
-                Some(other) => {
+            "ssm_ami" => match text_argument(self, 0).map(|os| (schema::ssm_ami(&os), os)) {
+                Some((Some(resolve), _)) => Value::Str(resolve.into()),
+                Some((None, other)) => {
                     self.report(
                         Diagnostic::error(Code::INVALID_VALUE, format!("no AMI alias `{other}`"))
                             .primary(values[0].1.clone(), "unknown OS")
@@ -690,7 +645,9 @@ impl Checker<'_> {
                 None => Value::Error,
             },
             "join" => {
-                let Some(separator) = text_argument(self, 0) else { return Value::Error };
+                let Some(separator) = text_argument(self, 0) else {
+                    return Value::Error;
+                };
                 match &values[1] {
                     (Value::List(items), _) => {
                         let mut parts = Vec::new();
@@ -700,26 +657,44 @@ impl Checker<'_> {
                                 Value::Int(number) => parts.push(number.to_string()),
                                 other => {
                                     self.report(
-                                        Diagnostic::error(Code::WRONG_ARGUMENTS, format!("`join` joins strings, found {}", other.describe()))
-                                            .primary(item_span.clone(), "not a string")
-                                            .help("join only strings and numbers"),
+                                        Diagnostic::error(
+                                            Code::WRONG_ARGUMENTS,
+                                            format!(
+                                                "`join` joins strings, found {}",
+                                                other.describe()
+                                            ),
+                                        )
+                                        .primary(item_span.clone(), "not a string")
+                                        .help("join only strings and numbers"),
                                     );
                                     return Value::Error;
                                 }
                             }
                         }
-                        let length = parts.iter().map(|part| part.len() + separator.len()).fold(0usize, usize::saturating_add);
+                        let length = parts
+                            .iter()
+                            .map(|part| part.len() + separator.len())
+                            .fold(0usize, usize::saturating_add);
                         if length > limits::MAX_STRING_BYTES {
-                            self.value_too_large(span, &format!("the joined string would be longer than {} bytes (1 MiB)", limits::MAX_STRING_BYTES));
+                            self.value_too_large(
+                                span,
+                                &format!(
+                                    "the joined string would be longer than {} bytes (1 MiB)",
+                                    limits::MAX_STRING_BYTES
+                                ),
+                            );
                             return Value::Error;
                         }
                         Value::Str(parts.join(&separator))
                     }
                     (other, other_span) => {
                         self.report(
-                            Diagnostic::error(Code::WRONG_ARGUMENTS, format!("`join` expects a list, found {}", other.describe()))
-                                .primary(other_span.clone(), "expected a list")
-                                .help(format!("call it as `{signature}`")),
+                            Diagnostic::error(
+                                Code::WRONG_ARGUMENTS,
+                                format!("`join` expects a list, found {}", other.describe()),
+                            )
+                            .primary(other_span.clone(), "expected a list")
+                            .help(format!("call it as `{signature}`")),
                         );
                         Value::Error
                     }
@@ -868,7 +843,7 @@ impl Checker<'_> {
         &mut self,
         expr: &Expr,
         scope: ScopeId,
-        choices: &[(&str, &'static str)],
+        choices: &'static [schema::Choice],
         what: &str,
     ) -> Option<&'static str> {
         let value = self.eval(expr, scope);
@@ -877,7 +852,7 @@ impl Checker<'_> {
             Value::Str(text) => text.clone(),
             Value::Error => return None,
             other => {
-                let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+                let names: Vec<&str> = choices.iter().map(|choice| choice.name).collect();
                 self.mismatch(
                     &expr.span,
                     &format!("one of {}", names.join(", ")),
@@ -887,13 +862,13 @@ impl Checker<'_> {
                 return None;
             }
         };
-        if let Some((_, aws)) = choices
+        if let Some(choice) = choices
             .iter()
-            .find(|(name, aws)| *name == written || aws.eq_ignore_ascii_case(&written))
+            .find(|choice| choice.name == written || choice.aws.eq_ignore_ascii_case(&written))
         {
-            return Some(aws);
+            return Some(choice.aws);
         }
-        let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = choices.iter().map(|choice| choice.name).collect();
         let mut diag = Diagnostic::error(
             Code::INVALID_VALUE,
             format!("`{written}` is not a valid {what}"),

@@ -15,9 +15,11 @@ mod index;
 mod limits;
 mod lints;
 mod lower;
+mod report;
 pub mod schema;
 pub mod stdlib;
 mod validate;
+mod value;
 
 pub use check::{analyze, Analysis, SourceModule};
 pub use index::{Definition, Reference, SymbolIndex};

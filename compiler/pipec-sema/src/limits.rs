@@ -9,7 +9,7 @@
 //!
 //! It must not evaluate anything: `eval.rs` asks it to measure and decides what to report.
 
-use crate::eval::Value;
+use crate::value::Value;
 
 /// The longest string a value may hold: 1 MiB (a CloudFormation template, the largest document
 /// AWS accepts in a deployment, is at most 1 MB).

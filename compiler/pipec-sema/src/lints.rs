@@ -4,7 +4,7 @@
 use pipec_diagnostics::{Code, Diagnostic};
 use pipec_span::Span;
 
-use crate::check::Checker;
+use crate::report::Report;
 
 /// What the lints need to know about one statement.
 pub(crate) struct StatementFacts<'s> {
@@ -14,8 +14,9 @@ pub(crate) struct StatementFacts<'s> {
     pub(crate) span: Span,
 }
 
-impl Checker<'_> {
-    pub(crate) fn lint_statement(&mut self, facts: &StatementFacts<'_>) {
+/// The IAM lints, for anything that reports (the checker).
+pub(crate) trait Lint: Report {
+    fn lint_statement(&mut self, facts: &StatementFacts<'_>) {
         if !facts.allow {
             return;
         }
@@ -88,7 +89,7 @@ impl Checker<'_> {
         }
     }
 
-    pub(crate) fn lint_user_policy(&mut self, span: &Span, user: &str) {
+    fn lint_user_policy(&mut self, span: &Span, user: &str) {
         self.report(
             Diagnostic::warning(
                 Code::IAM_POLICY_ON_USER,
@@ -100,7 +101,7 @@ impl Checker<'_> {
         );
     }
 
-    pub(crate) fn lint_admin_managed(&mut self, name: &str, span: &Span) {
+    fn lint_admin_managed(&mut self, name: &str, span: &Span) {
         if ["AdministratorAccess", "IAMFullAccess", "PowerUserAccess"].contains(&name) {
             self.report(
                 Diagnostic::warning(
@@ -113,3 +114,5 @@ impl Checker<'_> {
         }
     }
 }
+
+impl<T: Report> Lint for T {}

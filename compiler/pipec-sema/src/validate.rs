@@ -5,7 +5,7 @@ use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::Tag;
 use pipec_span::Span;
 
-use crate::check::Checker;
+use crate::report::Report;
 use crate::schema::{self, FieldRule};
 
 /// Naming rules per resource type (aws-facts §6).
@@ -21,9 +21,10 @@ pub(crate) enum NameRule {
     Bucket,
 }
 
-impl Checker<'_> {
+/// The offline AWS checks, for anything that reports (the checker).
+pub(crate) trait Validate: Report {
     /// Reports a name that breaks `rule`; `span` is where it was written (or derived from).
-    pub(crate) fn check_name(&mut self, name: &str, rule: NameRule, span: &Span, derived: bool) {
+    fn check_name(&mut self, name: &str, rule: NameRule, span: &Span, derived: bool) {
         let (what, min, max, allowed, extra): (&str, usize, usize, fn(char) -> bool, &str) =
             match rule {
                 NameRule::Repo => (
@@ -145,13 +146,7 @@ impl Checker<'_> {
     }
 
     /// Checks one tag as written.
-    pub(crate) fn check_tag(
-        &mut self,
-        key: &str,
-        value: &str,
-        key_span: &Span,
-        value_span: &Span,
-    ) -> bool {
+    fn check_tag(&mut self, key: &str, value: &str, key_span: &Span, value_span: &Span) -> bool {
         let allowed = |ch: char| ch.is_alphanumeric() || ch == ' ' || "+-=._:/@".contains(ch);
         let mut ok = true;
         if key.is_empty() || key.chars().count() > 128 {
@@ -209,7 +204,7 @@ impl Checker<'_> {
     }
 
     /// Reports more than 50 tags on one resource.
-    pub(crate) fn check_tag_count(&mut self, tags: &[Tag], span: &Span) {
+    fn check_tag_count(&mut self, tags: &[Tag], span: &Span) {
         if tags.len() > 50 {
             self.report(
                 Diagnostic::error(
@@ -224,7 +219,7 @@ impl Checker<'_> {
     }
 
     /// Checks `service:Action` syntax and the service prefix.
-    pub(crate) fn check_action(&mut self, action: &str, span: &Span) -> bool {
+    fn check_action(&mut self, action: &str, span: &Span) -> bool {
         if action == "*" {
             return true;
         }
@@ -275,7 +270,7 @@ impl Checker<'_> {
         true
     }
 
-    pub(crate) fn check_sid(&mut self, sid: &str, span: &Span) -> bool {
+    fn check_sid(&mut self, sid: &str, span: &Span) -> bool {
         if sid.is_empty() || !sid.chars().all(|ch| ch.is_ascii_alphanumeric()) {
             let fixed: String = sid.chars().filter(char::is_ascii_alphanumeric).collect();
             let mut diag = Diagnostic::error(
@@ -300,13 +295,7 @@ impl Checker<'_> {
 
     /// Reports `text` (the value of `what`, written at `span`) when it breaks `rule`; true when
     /// it is fine.
-    pub(crate) fn check_field(
-        &mut self,
-        rule: FieldRule,
-        what: &str,
-        text: &str,
-        span: &Span,
-    ) -> bool {
+    fn check_field(&mut self, rule: FieldRule, what: &str, text: &str, span: &Span) -> bool {
         let Some(problem) = rule.problem(text) else {
             return true;
         };
@@ -323,7 +312,7 @@ impl Checker<'_> {
         false
     }
 
-    pub(crate) fn check_mode(&mut self, mode: &str, span: &Span) -> bool {
+    fn check_mode(&mut self, mode: &str, span: &Span) -> bool {
         if mode.is_empty() || mode.len() > 4 || !mode.chars().all(|ch| ('0'..='7').contains(&ch)) {
             self.report(
                 Diagnostic::error(
@@ -339,7 +328,7 @@ impl Checker<'_> {
     }
 
     /// Warns when a literal looks like a credential.
-    pub(crate) fn check_credential(&mut self, name: &str, value: &str, span: &Span) {
+    fn check_credential(&mut self, name: &str, value: &str, span: &Span) {
         let access_key = value.len() >= 20
             && ["AKIA", "ASIA"]
                 .iter()
@@ -378,6 +367,8 @@ impl Checker<'_> {
         );
     }
 }
+
+impl<T: Report> Validate for T {}
 
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();

@@ -123,10 +123,11 @@ pub fn ec2_program(data: &str) -> Program {
         }],
         deploys: vec![Deploy {
             origin: origin("web", 40),
+            from: "app".into(),
+            target: Target::Ec2(Ec2Deploy {
             application_name: "fe-server-dev-web".into(),
             group_name: "fe-server-dev-web".into(),
-            from: "app".into(),
-            target: Target::Ec2 { groups: vec![vec![TagFilter { key: "role".into(), value: "web".into() }]] },
+            groups: vec![vec![TagFilter { key: "role".into(), value: "web".into() }]],
             config: "CodeDeployDefault.AllAtOnce".into(),
             files: vec![("/".into(), format!("/home/ubuntu/app{data}"))],
             file_exists: Some("OVERWRITE".into()),
@@ -154,6 +155,7 @@ pub fn ec2_program(data: &str) -> Program {
             ],
             auto_rollback: true,
             role: None,
+            }),
             tags: tags.clone(),
         }],
         instances: vec![Instance {
@@ -194,7 +196,7 @@ pub fn ec2_program(data: &str) -> Program {
                 resources: vec![
                     IamResource::Block(Kind::Repo, "app".into()),
                     IamResource::Text(Text::Parts(vec![
-                        TextPart::Attr(AttrRef { kind: Kind::Build, name: "app".into(), attr: "arn".into() }),
+                        TextPart::Attr(AttrRef { kind: Kind::Build, name: "app".into(), attr: "arn".into(), cfn: Cfn::GetAtt("Arn") }),
                         TextPart::Literal("/*".into()),
                     ])),
                 ],
@@ -231,6 +233,7 @@ pub fn ec2_program(data: &str) -> Program {
                     kind: Kind::Repo,
                     name: "app".into(),
                     attr: "clone_url_http".into(),
+                    cfn: Cfn::GetAttOrExisting("CloneUrlHttp", "https://git-codecommit.${AWS::Region}.amazonaws.com/v1/repos/{}"),
                 })]),
                 description: Some("Clone URL".into()),
             },
@@ -238,7 +241,7 @@ pub fn ec2_program(data: &str) -> Program {
                 origin: origin("site_url", 82),
                 value: Text::Parts(vec![
                     TextPart::Literal("http://".into()),
-                    TextPart::Attr(AttrRef { kind: Kind::Instance, name: "web".into(), attr: "public_dns".into() }),
+                    TextPart::Attr(AttrRef { kind: Kind::Instance, name: "web".into(), attr: "public_dns".into(), cfn: Cfn::GetAtt("PublicDnsName") }),
                     TextPart::Literal(format!("/${{x}}{data}")),
                 ]),
                 description: None,
@@ -262,20 +265,11 @@ pub fn site_program(data: &str) -> Program {
     program.builds[0].cache.clear();
     program.deploys = vec![Deploy {
         origin: origin("site", 40),
-        application_name: String::new(),
-        group_name: String::new(),
         from: "app".into(),
-        target: Target::S3 {
+        target: Target::S3(S3Deploy {
             site: "docs".into(),
             prefix: Some("v1".into()),
-        },
-        config: String::new(),
-        files: vec![],
-        file_exists: None,
-        permissions: vec![],
-        hooks: vec![],
-        auto_rollback: false,
-        role: None,
+        }),
         tags: program.tags.clone(),
     }];
     program.sites = vec![Site {
@@ -300,6 +294,7 @@ pub fn site_program(data: &str) -> Program {
             kind: Kind::Site,
             name: "docs".into(),
             attr: "url".into(),
+            cfn: Cfn::GetAtt("WebsiteURL"),
         })]),
         description: Some("Website".into()),
     }];

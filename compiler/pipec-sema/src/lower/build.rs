@@ -1,14 +1,14 @@
 //! Lowering of `repo` and `build` blocks.
 
-use super::{fields_enum_opt, Ctx, Declared};
+use super::{Ctx, Declared};
 use crate::check::{nested_spec, Checker, Fields, ScopeId};
-use crate::eval::Value;
 use crate::schema;
-use crate::validate::NameRule;
+use crate::validate::{NameRule, Validate};
+use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{Artifacts, Build, EnvKind, EnvVar, Kind, Origin, Phase, Repo};
 use pipec_span::Span;
-use pipec_syntax::ast::Item;
+use pipec_syntax::ast::{Block, Item};
 use std::collections::BTreeMap;
 
 impl<'a> Checker<'a> {
@@ -19,12 +19,13 @@ impl<'a> Checker<'a> {
         origin: Origin,
         fields: &Fields<'a>,
     ) -> Repo {
+        let spec = schema::of_kind(Kind::Repo);
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::Repo, true);
         let branch = self
             .attr_checked(fields, "repo", "branch")
-            .unwrap_or_else(|| "main".to_string());
+            .unwrap_or_else(|| spec.attr("branch").default_text().to_string());
         let description = self.attr_checked(fields, "repo", "description");
-        let create = self.attr_bool(fields, "create", true);
+        let create = self.attr_bool(fields, spec.attr("create"));
         if !create && !fields.has_attr("name") {
             self.missing(decl, "name", "\"existing-repository\"");
         }
@@ -56,20 +57,128 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        let spec = schema::of_kind(Kind::Build);
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::Project, true);
-        let image = self
-            .attr_str(fields, "image")
-            .unwrap_or_else(|| "aws/codebuild/standard:7.0".to_string());
-        let compute = self
-            .attr_enum(fields, "compute", schema::COMPUTE, "BUILD_GENERAL1_SMALL")
-            .to_string();
+        let image = self.attr_str_or_default(fields, spec.attr("image"));
+        let compute = self.attr_choice(fields, spec.attr("compute")).to_string();
         let environment_type = if image.contains("aarch64") {
             "ARM_CONTAINER"
         } else {
             "LINUX_CONTAINER"
         }
         .to_string();
-        let privileged = self.attr_bool(fields, "privileged", false);
+        let privileged = self.attr_bool(fields, spec.attr("privileged"));
+        let runtimes = self.build_runtimes(fields, &image);
+        let env = self.build_env(fields);
+        let timeout = spec.attr("timeout");
+        let timeout_minutes = self
+            .attr_int(fields, timeout, "a build timeout (minutes)")
+            .unwrap_or_else(|| timeout.default_int());
+        let cache = self
+            .attr_checked_list(fields, "build", "cache")
+            .map(|(paths, _)| paths)
+            .unwrap_or_default();
+        let role = fields
+            .attrs
+            .get("role")
+            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
+        let description = self.attr_checked(fields, "build", "description");
+        let mut phases: Vec<Phase> = Vec::new();
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let mut artifacts = default_artifacts();
+        for (block, scope) in &fields.blocks {
+            let keyword = block.keyword.name.as_str();
+            if let Some(first) = seen.get(keyword) {
+                let first = first.clone();
+                self.report(
+                    Diagnostic::error(
+                        Code::DUPLICATE_ATTRIBUTE,
+                        format!("`{keyword}` appears twice"),
+                    )
+                    .primary(block.keyword.span.clone(), "again here")
+                    .secondary(first, "first here")
+                    .help("merge the two blocks"),
+                );
+                continue;
+            }
+            seen.insert(keyword.to_string(), block.keyword.span.clone());
+            if let Some(label) = block.labels.first() {
+                self.report(
+                    Diagnostic::error(Code::UNEXPECTED_ITEM, format!("`{keyword}` takes no name"))
+                        .primary(label.span.clone(), "remove this")
+                        .help(format!("write `{keyword} {{ … }}`")),
+                );
+            }
+            let items: Vec<(&'a Item, ScopeId)> =
+                block.body.items.iter().map(|item| (item, *scope)).collect();
+            if keyword == "artifacts" {
+                self.lower_artifacts(items, &mut artifacts);
+                continue;
+            }
+            phases.push(self.lower_phase(keyword, block, items));
+        }
+        phases.sort_by_key(|phase| schema::PHASES.iter().position(|name| *name == phase.name));
+        if phases.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    format!("build `{}` has no phase", decl.name),
+                )
+                .primary(decl.name_span.clone(), "nothing to run")
+                .help("add a phase, e.g. `build { run \"make\" }`"),
+            );
+        }
+        let tags = self.tags(ctx, fields, &decl.name_span);
+        Some(Build {
+            origin,
+            aws_name,
+            source: source?,
+            image,
+            compute,
+            environment_type,
+            privileged,
+            runtimes,
+            env,
+            phases,
+            artifacts,
+            cache,
+            timeout_minutes,
+            role,
+            description,
+            tags,
+        })
+    }
+
+    /// An `artifacts` block: what it sets replaces the defaults in `artifacts`.
+    fn lower_artifacts(&mut self, items: Vec<(&'a Item, ScopeId)>, artifacts: &mut Artifacts) {
+        let artifacts_spec = nested_spec("build", "artifacts");
+        let inner = self.fields(items, artifacts_spec, "`artifacts`");
+        let listed = inner
+            .attrs
+            .get("files")
+            .map(|(_, expr, _)| expr.span.clone());
+        if let (Some((files, written)), Some(span)) =
+            (self.attr_checked_list(&inner, "artifacts", "files"), listed)
+        {
+            if written == 0 {
+                self.report(
+                    Diagnostic::error(Code::INVALID_VALUE, "`files` must list at least one glob")
+                        .primary(span, "empty")
+                        .help("write `files = [\"**/*\"]` to output everything"),
+                );
+            } else {
+                artifacts.files = files;
+            }
+        }
+        artifacts.base_dir = self.attr_checked(&inner, "artifacts", "base_dir");
+        artifacts.discard_paths = self.attr_bool(&inner, artifacts_spec.attr("discard_paths"));
+        if let Some((exclude, _)) = self.attr_checked_list(&inner, "artifacts", "exclude") {
+            artifacts.exclude = exclude;
+        }
+    }
+
+    /// The `runtime` map, checked against the runtimes `image` lists.
+    fn build_runtimes(&mut self, fields: &Fields<'a>, image: &str) -> Vec<(String, String)> {
         let mut runtimes = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("runtime") {
             for (name, name_span, value, value_span) in
@@ -80,10 +189,61 @@ impl<'a> Checker<'a> {
                     other => self.value_str(&other, &value_span),
                 };
                 let Some(version) = version else { continue };
-                self.check_runtime(&image, &name, &version, &name_span, &value_span);
+                self.check_runtime(image, &name, &version, &name_span, &value_span);
                 runtimes.push((name, version));
             }
         }
+        runtimes
+    }
+
+    /// One build phase (`install`, `pre_build`, `build`, `post_build`) with its `finally`.
+    fn lower_phase(
+        &mut self,
+        keyword: &str,
+        block: &'a Block,
+        items: Vec<(&'a Item, ScopeId)>,
+    ) -> Phase {
+        let owner = format!("the `{keyword}` phase");
+        let phase_spec = nested_spec("build", keyword);
+        let inner = self.fields(items, phase_spec, &owner);
+        let commands = self.commands(&inner);
+        let mut finally = Vec::new();
+        for (finally_block, finally_scope) in &inner.blocks {
+            let items = finally_block
+                .body
+                .items
+                .iter()
+                .map(|item| (item, *finally_scope))
+                .collect();
+            let finally_fields = self.fields(items, nested_spec("phase", "finally"), "`finally`");
+            finally.extend(self.commands(&finally_fields));
+        }
+        if commands.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    format!("the `{keyword}` phase has no commands"),
+                )
+                .primary(block.keyword.span.clone(), "no `run` statement")
+                .help("add `run \"command\"`, or remove the phase"),
+            );
+        }
+        let on_failure = self
+            .attr_choice_opt(&inner, phase_spec.attr("on_failure"))
+            .map(str::to_string);
+        let run_as = self.attr_checked(&inner, "phase", "run_as");
+        Phase {
+            name: keyword.to_string(),
+            commands,
+            finally,
+            on_failure,
+            run_as,
+        }
+    }
+
+    /// The `env` map: plain values, `ssm(…)` and `secret(…)`; invalid names and values are
+    /// reported and left out.
+    fn build_env(&mut self, fields: &Fields<'a>) -> Vec<EnvVar> {
         let mut env = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("env") {
             for (name, name_span, value, value_span) in
@@ -133,156 +293,7 @@ impl<'a> Checker<'a> {
                 });
             }
         }
-        let timeout_minutes = match fields.attrs.get("timeout") {
-            Some((_, expr, scope)) => self
-                .want_int(expr, *scope, 5, 480, "a build timeout (minutes)")
-                .unwrap_or(60),
-            None => 60,
-        };
-        let cache = self
-            .attr_checked_list(fields, "build", "cache")
-            .map(|(paths, _)| paths)
-            .unwrap_or_default();
-        let role = fields
-            .attrs
-            .get("role")
-            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
-        let description = self.attr_checked(fields, "build", "description");
-        let mut phases: Vec<Phase> = Vec::new();
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
-        let mut artifacts = Artifacts {
-            files: vec!["**/*".to_string()],
-            base_dir: None,
-            discard_paths: false,
-            exclude: Vec::new(),
-        };
-        let mut artifacts_seen: Option<Span> = None;
-        for (block, scope) in &fields.blocks {
-            let keyword = block.keyword.name.as_str();
-            if let Some(first) = seen.get(keyword) {
-                let first = first.clone();
-                self.report(
-                    Diagnostic::error(
-                        Code::DUPLICATE_ATTRIBUTE,
-                        format!("`{keyword}` appears twice"),
-                    )
-                    .primary(block.keyword.span.clone(), "again here")
-                    .secondary(first, "first here")
-                    .help("merge the two blocks"),
-                );
-                continue;
-            }
-            seen.insert(keyword.to_string(), block.keyword.span.clone());
-            if let Some(label) = block.labels.first() {
-                self.report(
-                    Diagnostic::error(Code::UNEXPECTED_ITEM, format!("`{keyword}` takes no name"))
-                        .primary(label.span.clone(), "remove this")
-                        .help(format!("write `{keyword} {{ … }}`")),
-                );
-            }
-            let items: Vec<(&'a Item, ScopeId)> =
-                block.body.items.iter().map(|item| (item, *scope)).collect();
-            if keyword == "artifacts" {
-                artifacts_seen = Some(block.keyword.span.clone());
-                let inner = self.fields(items, nested_spec("build", "artifacts"), "`artifacts`");
-                let listed = inner
-                    .attrs
-                    .get("files")
-                    .map(|(_, expr, _)| expr.span.clone());
-                if let (Some((files, written)), Some(span)) =
-                    (self.attr_checked_list(&inner, "artifacts", "files"), listed)
-                {
-                    if written == 0 {
-                        self.report(
-                            Diagnostic::error(
-                                Code::INVALID_VALUE,
-                                "`files` must list at least one glob",
-                            )
-                            .primary(span, "empty")
-                            .help("write `files = [\"**/*\"]` to output everything"),
-                        );
-                    } else {
-                        artifacts.files = files;
-                    }
-                }
-                artifacts.base_dir = self.attr_checked(&inner, "artifacts", "base_dir");
-                artifacts.discard_paths = self.attr_bool(&inner, "discard_paths", false);
-                if let Some((exclude, _)) = self.attr_checked_list(&inner, "artifacts", "exclude") {
-                    artifacts.exclude = exclude;
-                }
-                continue;
-            }
-            let owner = format!("the `{keyword}` phase");
-            let inner = self.fields(items, nested_spec("build", keyword), &owner);
-            let commands = self.commands(&inner);
-            let mut finally = Vec::new();
-            for (finally_block, finally_scope) in &inner.blocks {
-                let items = finally_block
-                    .body
-                    .items
-                    .iter()
-                    .map(|item| (item, *finally_scope))
-                    .collect();
-                let finally_fields =
-                    self.fields(items, nested_spec("phase", "finally"), "`finally`");
-                finally.extend(self.commands(&finally_fields));
-            }
-            if commands.is_empty() {
-                self.report(
-                    Diagnostic::error(
-                        Code::MISSING_ATTRIBUTE,
-                        format!("the `{keyword}` phase has no commands"),
-                    )
-                    .primary(block.keyword.span.clone(), "no `run` statement")
-                    .help("add `run \"command\"`, or remove the phase"),
-                );
-            }
-            let on_failure = fields_enum_opt(
-                self,
-                &inner,
-                "on_failure",
-                &[("abort", "ABORT"), ("continue", "CONTINUE")],
-            );
-            let run_as = self.attr_checked(&inner, "phase", "run_as");
-            phases.push(Phase {
-                name: keyword.to_string(),
-                commands,
-                finally,
-                on_failure,
-                run_as,
-            });
-        }
-        let _ = artifacts_seen;
-        phases.sort_by_key(|phase| schema::PHASES.iter().position(|name| *name == phase.name));
-        if phases.is_empty() {
-            self.report(
-                Diagnostic::error(
-                    Code::MISSING_ATTRIBUTE,
-                    format!("build `{}` has no phase", decl.name),
-                )
-                .primary(decl.name_span.clone(), "nothing to run")
-                .help("add a phase, e.g. `build { run \"make\" }`"),
-            );
-        }
-        let tags = self.tags(ctx, fields, &decl.name_span);
-        Some(Build {
-            origin,
-            aws_name,
-            source: source?,
-            image,
-            compute,
-            environment_type,
-            privileged,
-            runtimes,
-            env,
-            phases,
-            artifacts,
-            cache,
-            timeout_minutes,
-            role,
-            description,
-            tags,
-        })
+        env
     }
 
     pub(super) fn check_runtime(
@@ -381,5 +392,21 @@ impl<'a> Checker<'a> {
             }
         }
         commands
+    }
+}
+
+/// The build output without an `artifacts` block: the schema's defaults.
+fn default_artifacts() -> Artifacts {
+    let spec = nested_spec("build", "artifacts");
+    Artifacts {
+        files: spec
+            .attr("files")
+            .default_list()
+            .iter()
+            .map(|glob| (*glob).to_string())
+            .collect(),
+        base_dir: None,
+        discard_paths: spec.attr("discard_paths").default_bool(),
+        exclude: Vec::new(),
     }
 }

@@ -7,7 +7,7 @@ use pipec_span::Span;
 use pipec_syntax::ast::{Expr, ExprKind, StrPart};
 
 use crate::check::{Checker, ScopeId};
-use crate::eval::{Interpolated, Value};
+use crate::value::{Interpolated, Value};
 
 /// Where an earlier command of the same block left a quote, heredoc or `$(…)` open.
 pub(super) type Open = Option<(Context, Span)>;

@@ -1,15 +1,23 @@
 //! Lowering of `deploy` blocks: targets, files, permissions and hooks.
 
-use super::{fields_enum_opt, Ctx, Declared, HookBody};
+use super::{Ctx, Declared, HookBody};
 use crate::check::{nested_spec, Checker, Fields, ScopeId};
-use crate::eval::Value;
 use crate::schema::{self, FieldRule};
-use crate::validate::NameRule;
+use crate::validate::{NameRule, Validate};
+use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
-use pipec_ir::{Deploy, Hook, Kind, Origin, Permission, TagFilter, Target};
+use pipec_ir::{Deploy, Ec2Deploy, Hook, Kind, Origin, Permission, S3Deploy, TagFilter, Target};
 use pipec_span::Span;
-use pipec_syntax::ast::{Expr, ExprKind, Item, ItemKind};
+use pipec_syntax::ast::{Block, Expr, ExprKind, Item};
 use std::collections::BTreeMap;
+
+/// A target as read from `target = …`, before the rest of the deploy block is lowered.
+enum LoweredTarget {
+    /// `ec2 { … }`: the tag groups.
+    Ec2(Vec<Vec<TagFilter>>),
+    /// `s3 { … }`.
+    S3(S3Deploy),
+}
 
 impl<'a> Checker<'a> {
     pub(super) fn lower_deploy(
@@ -36,26 +44,13 @@ impl<'a> Checker<'a> {
                 None
             }
         };
+        let spec = schema::of_kind(Kind::Deploy);
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::CodeDeploy, true);
-        let config = self
-            .attr_enum(
-                fields,
-                "config",
-                schema::DEPLOY_CONFIGS,
-                "CodeDeployDefault.OneAtATime",
-            )
-            .to_string();
-        let file_exists = fields_enum_opt(
-            self,
-            fields,
-            "file_exists",
-            &[
-                ("disallow", "DISALLOW"),
-                ("overwrite", "OVERWRITE"),
-                ("retain", "RETAIN"),
-            ],
-        );
-        let auto_rollback = self.attr_bool(fields, "auto_rollback", true);
+        let config = self.attr_choice(fields, spec.attr("config")).to_string();
+        let file_exists = self
+            .attr_choice_opt(fields, spec.attr("file_exists"))
+            .map(str::to_string);
+        let auto_rollback = self.attr_bool(fields, spec.attr("auto_rollback"));
         let role = fields
             .attrs
             .get("role")
@@ -63,7 +58,7 @@ impl<'a> Checker<'a> {
         let mut files = Vec::new();
         let mut permissions = Vec::new();
         let mut hooks: Vec<Hook> = Vec::new();
-        let is_s3 = matches!(target, Some(Target::S3 { .. }));
+        let is_s3 = matches!(target, Some(LoweredTarget::S3(_)));
         for (block, scope) in &fields.blocks {
             if is_s3 {
                 self.report(
@@ -77,156 +72,8 @@ impl<'a> Checker<'a> {
                 continue;
             }
             match block.keyword.name.as_str() {
-                "files" => {
-                    let items = block.body.items.iter().map(|item| (item, *scope)).collect();
-                    let inner = self.fields(items, nested_spec("deploy", "files"), "`files`");
-                    for (source, destination, scope) in &inner.exprs {
-                        let Some(destination) = destination else {
-                            self.report(
-                                Diagnostic::error(
-                                    Code::UNEXPECTED_ITEM,
-                                    "a `files` entry maps a source to a destination",
-                                )
-                                .primary(source.span.clone(), "no `->`")
-                                .help("write `\"source\" -> \"/absolute/destination\"`"),
-                            );
-                            continue;
-                        };
-                        let (Some(source_text), Some(destination_text)) = (
-                            self.want_str(source, *scope),
-                            self.want_str(destination, *scope),
-                        ) else {
-                            continue;
-                        };
-                        if !destination_text.starts_with('/') {
-                            self.report(
-                                Diagnostic::error(Code::INVALID_VALUE, format!("destination `{destination_text}` is not an absolute path"))
-                                    .primary(destination.span.clone(), "must start with `/`")
-                                    .help("CodeDeploy copies to absolute paths on the instance, e.g. \"/srv/app\""),
-                            );
-                            continue;
-                        }
-                        if source_text.starts_with('/') && source_text != "/" {
-                            self.report(
-                                Diagnostic::error(Code::INVALID_VALUE, format!("source `{source_text}` must be relative to the bundle root"))
-                                    .primary(source.span.clone(), "absolute source")
-                                    .help("write the path inside the build output, or \"/\" for all of it"),
-                            );
-                            continue;
-                        }
-                        let source_ok = self.check_field(
-                            FieldRule::RelativePath,
-                            "`files` source",
-                            &source_text,
-                            &source.span,
-                        );
-                        if !source_ok
-                            || !self.check_field(
-                                FieldRule::InstancePath,
-                                "`files` destination",
-                                &destination_text,
-                                &destination.span,
-                            )
-                        {
-                            continue;
-                        }
-                        files.push((source_text, destination_text));
-                    }
-                }
-                "permissions" => {
-                    let object = match block.labels.as_slice() {
-                        [label] if label.quoted && label.text.starts_with('/') => self
-                            .check_field(
-                                FieldRule::InstancePath,
-                                "`permissions` path",
-                                &label.text,
-                                &label.span,
-                            )
-                            .then(|| label.text.clone()),
-                        [label] => {
-                            self.report(
-                                Diagnostic::error(
-                                    Code::INVALID_VALUE,
-                                    "`permissions` takes an absolute path in quotes",
-                                )
-                                .primary(label.span.clone(), "expected \"/path\"")
-                                .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
-                            );
-                            None
-                        }
-                        _ => {
-                            self.report(
-                                Diagnostic::error(
-                                    Code::MISSING_ATTRIBUTE,
-                                    "`permissions` needs the path it applies to",
-                                )
-                                .primary(block.keyword.span.clone(), "no path")
-                                .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
-                            );
-                            None
-                        }
-                    };
-                    let items = block.body.items.iter().map(|item| (item, *scope)).collect();
-                    let inner =
-                        self.fields(items, nested_spec("deploy", "permissions"), "`permissions`");
-                    let mode = inner.attrs.get("mode").and_then(|(_, expr, scope)| {
-                        let value = self.eval(expr, *scope);
-                        let text = match value {
-                            Value::Int(number) => Some(number.to_string()),
-                            other => self.value_str(&other, &expr.span),
-                        }?;
-                        self.check_mode(&text, &expr.span).then_some(text)
-                    });
-                    let types: Vec<String> = match inner.attrs.get("type") {
-                        Some((_, expr, scope)) => {
-                            let mut types = Vec::new();
-                            for (text, span) in self.want_str_list(expr, *scope).unwrap_or_default()
-                            {
-                                if text == "file" || text == "directory" {
-                                    types.push(text);
-                                } else {
-                                    self.report(
-                                        Diagnostic::error(
-                                            Code::INVALID_VALUE,
-                                            format!("`{text}` is not a permission type"),
-                                        )
-                                        .primary(span, "not allowed")
-                                        .help("use \"file\" and/or \"directory\""),
-                                    );
-                                }
-                            }
-                            types
-                        }
-                        None => Vec::new(),
-                    };
-                    let except = self
-                        .attr_checked_list(&inner, "permissions", "except")
-                        .map(|(except, _)| except)
-                        .unwrap_or_default();
-                    let permission = Permission {
-                        object: object.clone().unwrap_or_default(),
-                        pattern: self.attr_checked(&inner, "permissions", "pattern"),
-                        except,
-                        owner: self.attr_checked(&inner, "permissions", "owner"),
-                        group: self.attr_checked(&inner, "permissions", "group"),
-                        mode,
-                        types,
-                    };
-                    if let Some(object) = object {
-                        if permissions
-                            .iter()
-                            .any(|other: &Permission| other.object == object)
-                        {
-                            self.report(
-                                Diagnostic::error(Code::DUPLICATE_ATTRIBUTE, format!("permissions for `{object}` are given twice"))
-                                    .primary(block.labels[0].span.clone(), "again here")
-                                    .help("CodeDeploy fails when one object is listed twice: merge the blocks"),
-                            );
-                        } else {
-                            permissions.push(permission);
-                        }
-                    }
-                }
+                "files" => self.lower_files(block, *scope, &mut files),
+                "permissions" => self.lower_permission(block, *scope, &mut permissions),
                 _ => {
                     if let Some(hook) = self.lower_hook(
                         block.keyword.span.clone(),
@@ -260,25 +107,197 @@ impl<'a> Checker<'a> {
         }
         self.check_hooks(&mut hooks);
         let tags = self.tags(ctx, fields, &decl.name_span);
-        let _ = &decl.keyword_span;
+        let target = match target? {
+            LoweredTarget::Ec2(groups) => Target::Ec2(Ec2Deploy {
+                application_name: aws_name.clone(),
+                group_name: aws_name,
+                groups,
+                config,
+                files,
+                file_exists,
+                permissions,
+                hooks,
+                auto_rollback,
+                role,
+            }),
+            LoweredTarget::S3(s3) => Target::S3(s3),
+        };
         Some(Deploy {
             origin,
-            application_name: aws_name.clone(),
-            group_name: aws_name,
             from: from?,
-            target: target?,
-            config,
-            files,
-            file_exists,
-            permissions,
-            hooks,
-            auto_rollback,
-            role,
+            target,
             tags,
         })
     }
 
-    pub(super) fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<Target> {
+    /// A `files` block: `"source" -> "/destination"` lines, checked, appended to `files`.
+    fn lower_files(&mut self, block: &'a Block, scope: ScopeId, files: &mut Vec<(String, String)>) {
+        let items = block.body.items.iter().map(|item| (item, scope)).collect();
+        let inner = self.fields(items, nested_spec("deploy", "files"), "`files`");
+        for (source, destination, scope) in &inner.exprs {
+            let Some(destination) = destination else {
+                self.report(
+                    Diagnostic::error(
+                        Code::UNEXPECTED_ITEM,
+                        "a `files` entry maps a source to a destination",
+                    )
+                    .primary(source.span.clone(), "no `->`")
+                    .help("write `\"source\" -> \"/absolute/destination\"`"),
+                );
+                continue;
+            };
+            let (Some(source_text), Some(destination_text)) = (
+                self.want_str(source, *scope),
+                self.want_str(destination, *scope),
+            ) else {
+                continue;
+            };
+            if !destination_text.starts_with('/') {
+                self.report(
+                    Diagnostic::error(
+                        Code::INVALID_VALUE,
+                        format!("destination `{destination_text}` is not an absolute path"),
+                    )
+                    .primary(destination.span.clone(), "must start with `/`")
+                    .help("CodeDeploy copies to absolute paths on the instance, e.g. \"/srv/app\""),
+                );
+                continue;
+            }
+            if source_text.starts_with('/') && source_text != "/" {
+                self.report(
+                    Diagnostic::error(
+                        Code::INVALID_VALUE,
+                        format!("source `{source_text}` must be relative to the bundle root"),
+                    )
+                    .primary(source.span.clone(), "absolute source")
+                    .help("write the path inside the build output, or \"/\" for all of it"),
+                );
+                continue;
+            }
+            let source_ok = self.check_field(
+                FieldRule::RelativePath,
+                "`files` source",
+                &source_text,
+                &source.span,
+            );
+            if !source_ok
+                || !self.check_field(
+                    FieldRule::InstancePath,
+                    "`files` destination",
+                    &destination_text,
+                    &destination.span,
+                )
+            {
+                continue;
+            }
+            files.push((source_text, destination_text));
+        }
+    }
+
+    /// A `permissions "/path" { … }` block, appended to `permissions` unless its path is
+    /// invalid or already listed (reported).
+    fn lower_permission(
+        &mut self,
+        block: &'a Block,
+        scope: ScopeId,
+        permissions: &mut Vec<Permission>,
+    ) {
+        let object = match block.labels.as_slice() {
+            [label] if label.quoted && label.text.starts_with('/') => self
+                .check_field(
+                    FieldRule::InstancePath,
+                    "`permissions` path",
+                    &label.text,
+                    &label.span,
+                )
+                .then(|| label.text.clone()),
+            [label] => {
+                self.report(
+                    Diagnostic::error(
+                        Code::INVALID_VALUE,
+                        "`permissions` takes an absolute path in quotes",
+                    )
+                    .primary(label.span.clone(), "expected \"/path\"")
+                    .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
+                );
+                None
+            }
+            _ => {
+                self.report(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        "`permissions` needs the path it applies to",
+                    )
+                    .primary(block.keyword.span.clone(), "no path")
+                    .help("write `permissions \"/srv/app\" { owner = \"app\" }`"),
+                );
+                None
+            }
+        };
+        let items = block.body.items.iter().map(|item| (item, scope)).collect();
+        let inner = self.fields(items, nested_spec("deploy", "permissions"), "`permissions`");
+        let mode = inner.attrs.get("mode").and_then(|(_, expr, scope)| {
+            let value = self.eval(expr, *scope);
+            let text = match value {
+                Value::Int(number) => Some(number.to_string()),
+                other => self.value_str(&other, &expr.span),
+            }?;
+            self.check_mode(&text, &expr.span).then_some(text)
+        });
+        let types: Vec<String> = match inner.attrs.get("type") {
+            Some((_, expr, scope)) => {
+                let mut types = Vec::new();
+                for (text, span) in self.want_str_list(expr, *scope).unwrap_or_default() {
+                    if text == "file" || text == "directory" {
+                        types.push(text);
+                    } else {
+                        self.report(
+                            Diagnostic::error(
+                                Code::INVALID_VALUE,
+                                format!("`{text}` is not a permission type"),
+                            )
+                            .primary(span, "not allowed")
+                            .help("use \"file\" and/or \"directory\""),
+                        );
+                    }
+                }
+                types
+            }
+            None => Vec::new(),
+        };
+        let except = self
+            .attr_checked_list(&inner, "permissions", "except")
+            .map(|(except, _)| except)
+            .unwrap_or_default();
+        let permission = Permission {
+            object: object.clone().unwrap_or_default(),
+            pattern: self.attr_checked(&inner, "permissions", "pattern"),
+            except,
+            owner: self.attr_checked(&inner, "permissions", "owner"),
+            group: self.attr_checked(&inner, "permissions", "group"),
+            mode,
+            types,
+        };
+        if let Some(object) = object {
+            if permissions
+                .iter()
+                .any(|other: &Permission| other.object == object)
+            {
+                self.report(
+                    Diagnostic::error(
+                        Code::DUPLICATE_ATTRIBUTE,
+                        format!("permissions for `{object}` are given twice"),
+                    )
+                    .primary(block.labels[0].span.clone(), "again here")
+                    .help("CodeDeploy fails when one object is listed twice: merge the blocks"),
+                );
+            } else {
+                permissions.push(permission);
+            }
+        }
+    }
+
+    fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<LoweredTarget> {
         let ExprKind::Apply(path, body) = &expr.kind else {
             let value = self.eval(expr, scope);
             self.mismatch(&expr.span, "`ec2 { … }` or `s3 { … }`", &value, "write `target = ec2 { tags = { Deploy = \"web\" } }` or `target = s3 { site = site.NAME }`");
@@ -289,154 +308,115 @@ impl<'a> Checker<'a> {
             .map(|segment| segment.name.as_str())
             .collect::<Vec<_>>()
             .join(".");
+        let Some(spec) = schema::target(&name) else {
+            let names = schema::TARGETS.iter().map(|target| target.keyword);
+            let mut diag = Diagnostic::error(
+                Code::INVALID_VALUE,
+                format!("`{name}` is not a deploy target"),
+            )
+            .primary(expr.span.clone(), "unknown target");
+            if let Some(best) = did_you_mean(&name, names) {
+                diag = diag.help(format!("did you mean `{best}`?"));
+            } else {
+                diag = diag.help("targets are `ec2 { tags = … }` and `s3 { site = … }`");
+            }
+            self.report(diag);
+            return None;
+        };
         let items: Vec<(&'a Item, ScopeId)> = body.items.iter().map(|item| (item, scope)).collect();
-        match name.as_str() {
-            "ec2" => {
-                let mut groups = Vec::new();
-                let mut given = false;
-                for item in &body.items {
-                    let ItemKind::Attr(attr) = &item.kind else {
-                        self.report(
-                            Diagnostic::error(
-                                Code::UNEXPECTED_ITEM,
-                                "`ec2` holds `tags` or `tag_groups`",
-                            )
-                            .primary(item.span.clone(), "not allowed here")
-                            .help("write `ec2 { tags = { Key = \"value\" } }`"),
-                        );
-                        continue;
-                    };
-                    match attr.key.text.as_str() {
-                        "tags" => {
-                            given = true;
-                            if let Some(group) = self.tag_group(&attr.value, scope) {
-                                groups.push(group);
-                            }
-                        }
-                        "tag_groups" => {
-                            given = true;
-                            let list = match &attr.value.kind {
-                                ExprKind::List(elements) => elements.iter().collect::<Vec<_>>(),
-                                _ => {
-                                    let value = self.eval(&attr.value, scope);
-                                    self.mismatch(&attr.value.span, "a list of tag maps", &value, "write `tag_groups = [{ Role = \"web\" }, { Env = \"prod\" }]`");
-                                    Vec::new()
-                                }
-                            };
-                            if list.len() > 2 {
-                                self.report(
-                                    Diagnostic::error(Code::INVALID_VALUE, format!("{} tag groups; at most 2 can be given", list.len()))
-                                        .primary(attr.value.span.clone(), "too many groups")
-                                        .note("CodeDeploy allows 3 tag groups; pipec adds one (`pipec:stack`) that keeps the selection to this environment's instances")
-                                        .help("merge groups: an instance must match one tag of every group"),
-                                );
-                            }
-                            for element in list {
-                                if let Some(group) = self.tag_group(element, scope) {
-                                    groups.push(group);
-                                }
-                            }
-                        }
-                        other => {
-                            let mut diag = Diagnostic::error(
-                                Code::UNKNOWN_ATTRIBUTE,
-                                format!("`ec2` has no attribute `{other}`"),
-                            )
-                            .primary(attr.key.span.clone(), "unknown attribute");
-                            if let Some(best) = did_you_mean(other, ["tags", "tag_groups"]) {
-                                diag = diag.help(format!("did you mean `{best}`?")).fix(
-                                    format!("replace with `{best}`"),
-                                    attr.key.span.clone(),
-                                    best,
-                                );
-                            } else {
-                                diag = diag.help("`ec2` takes `tags` (any tag matches) or `tag_groups` (one tag of every group must match)");
-                            }
-                            self.report(diag);
-                        }
-                    }
-                }
-                if !given {
-                    self.report(
-                        Diagnostic::error(
-                            Code::MISSING_ATTRIBUTE,
-                            "`ec2` needs the tags that select instances",
-                        )
-                        .primary(expr.span.clone(), "no `tags`")
-                        .help("write `ec2 { tags = { Deploy = \"web\" } }`"),
-                    );
-                }
-                (!groups.is_empty()).then_some(Target::Ec2 { groups })
-            }
-            "s3" => {
-                let s3_spec = schema::BlockSpec {
-                    keyword: "s3",
-                    parent: "deploy",
-                    doc: "",
-                    aws: "",
-                    attrs: &[
-                        schema::AttrSpec {
-                            name: "site",
-                            ty: "site reference",
-                            required: true,
-                            default: None,
-                            values: &[],
-                            doc: "",
-                            aws: "BucketName",
-                        },
-                        schema::AttrSpec {
-                            name: "prefix",
-                            ty: "string",
-                            required: false,
-                            default: None,
-                            values: &[],
-                            doc: "",
-                            aws: "ObjectKey",
-                        },
-                    ],
-                    blocks: &[],
-                    statements: &[],
-                    exports: &[],
-                };
-                let inner = self.fields(items, &s3_spec, "`s3`");
-                let site = match inner.attrs.get("site") {
-                    Some((_, expr, scope)) => self.want_ref(expr, *scope, Kind::Site),
-                    None => {
-                        let example = self
-                            .only_of_kind(Kind::Site)
-                            .unwrap_or_else(|| "site.NAME".to_string());
-                        self.report(
-                            Diagnostic::error(
-                                Code::MISSING_ATTRIBUTE,
-                                "`s3` needs the `site` to deploy to",
-                            )
-                            .primary(expr.span.clone(), "no `site`")
-                            .help(format!("write `s3 {{ site = {example} }}`")),
-                        );
-                        None
-                    }
-                };
-                let prefix = self.attr_str(&inner, "prefix");
-                Some(Target::S3 {
-                    site: site?,
-                    prefix,
-                })
-            }
+        let inner = self.fields(items, spec, &format!("`{name}`"));
+        match spec.keyword {
+            "ec2" => self.lower_ec2_target(expr, &inner),
+            "s3" => self.lower_s3_target(expr, &inner),
             other => {
-                let mut diag = Diagnostic::error(
-                    Code::INVALID_VALUE,
-                    format!("`{other}` is not a deploy target"),
-                )
-                .primary(expr.span.clone(), "unknown target");
-                if let Some(best) = did_you_mean(other, ["ec2", "s3"]) {
-                    diag = diag.help(format!("did you mean `{best}`?"));
-                } else {
-                    diag = diag.help("targets are `ec2 { tags = … }` and `s3 { site = … }`");
-                }
-                self.report(diag);
+                self.report(
+                    Diagnostic::new(
+                        Code::INTERNAL_ERROR,
+                        format!("the schema's deploy target `{other}` has no lowering"),
+                    )
+                    .primary(expr.span.clone(), "this target"),
+                );
                 None
             }
         }
+    }
+
+    /// `ec2 { tags = {…} }` or `ec2 { tag_groups = [{…}, {…}] }`: the tag groups, in the
+    /// order written.
+    fn lower_ec2_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<LoweredTarget> {
+        let mut given: Vec<_> = ["tags", "tag_groups"]
+            .into_iter()
+            .filter_map(|name| inner.attrs.get(name).map(|entry| (name, *entry)))
+            .collect();
+        given.sort_by_key(|(_, (key, _, _))| key.span.start());
+        if given.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    "`ec2` needs the tags that select instances",
+                )
+                .primary(expr.span.clone(), "no `tags`")
+                .help("write `ec2 { tags = { Deploy = \"web\" } }`"),
+            );
+        }
+        let mut groups = Vec::new();
+        for (name, (_, value, scope)) in given {
+            if name == "tags" {
+                groups.extend(self.tag_group(value, scope));
+                continue;
+            }
+            let list = match &value.kind {
+                ExprKind::List(elements) => elements.iter().collect::<Vec<_>>(),
+                _ => {
+                    let found = self.eval(value, scope);
+                    self.mismatch(
+                        &value.span,
+                        "a list of tag maps",
+                        &found,
+                        "write `tag_groups = [{ Role = \"web\" }, { Env = \"prod\" }]`",
+                    );
+                    Vec::new()
+                }
+            };
+            if list.len() > 2 {
+                self.report(
+                    Diagnostic::error(Code::INVALID_VALUE, format!("{} tag groups; at most 2 can be given", list.len()))
+                        .primary(value.span.clone(), "too many groups")
+                        .note("CodeDeploy allows 3 tag groups; pipec adds one (`pipec:stack`) that keeps the selection to this environment's instances")
+                        .help("merge groups: an instance must match one tag of every group"),
+                );
+            }
+            for element in list {
+                groups.extend(self.tag_group(element, scope));
+            }
+        }
+        (!groups.is_empty()).then_some(LoweredTarget::Ec2(groups))
+    }
+
+    /// `s3 { site = site.web }`.
+    fn lower_s3_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<LoweredTarget> {
+        let site = match inner.attrs.get("site") {
+            Some((_, value, scope)) => self.want_ref(value, *scope, Kind::Site),
+            None => {
+                let example = self
+                    .only_of_kind(Kind::Site)
+                    .unwrap_or_else(|| "site.NAME".to_string());
+                self.report(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        "`s3` needs the `site` to deploy to",
+                    )
+                    .primary(expr.span.clone(), "no `site`")
+                    .help(format!("write `s3 {{ site = {example} }}`")),
+                );
+                None
+            }
+        };
+        let prefix = self.attr_str(inner, "prefix");
+        Some(LoweredTarget::S3(S3Deploy {
+            site: site?,
+            prefix,
+        }))
     }
 
     pub(super) fn tag_group(&mut self, expr: &Expr, scope: ScopeId) -> Option<Vec<TagFilter>> {
@@ -564,9 +544,11 @@ impl<'a> Checker<'a> {
                 .help("add `run \"command\"`, or apply a preset: `= node.start { … }`"),
             );
         }
-        let timeout = fields.attrs.get("timeout").and_then(|(_, expr, scope)| {
-            self.want_int(expr, *scope, 1, 3600, "a hook timeout (seconds)")
-        });
+        let timeout = self.attr_int(
+            &fields,
+            nested_spec("deploy", "hook").attr("timeout"),
+            "a hook timeout (seconds)",
+        );
         let runas = self.attr_checked(&fields, "hook", "runas");
         let needs = match fields.attrs.get("needs") {
             Some((_, expr, scope)) => self.software_list(expr, *scope),

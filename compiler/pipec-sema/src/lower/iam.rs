@@ -1,203 +1,21 @@
-//! Lowering of `instance`, `site`, and the IAM blocks `role`, `policy`, `group`, `user`.
+//! Lowering of the IAM blocks `role`, `policy`, `group` and `user`.
 
 use super::{valid_condition_operator, Ctx, Declared};
-use crate::check::{Checker, DeclBody, Fields};
-use crate::eval::Value;
-use crate::lints::StatementFacts;
+use crate::check::{Checker, Fields, ScopeId};
+use crate::lints::{Lint, StatementFacts};
 use crate::schema;
-use crate::validate::NameRule;
+use crate::validate::{NameRule, Validate};
+use crate::value::Value;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{
-    Effect, Group, IamResource, Ingress, Instance, Kind, ManagedPolicy, Origin, Policy, Role, Site,
-    Statement, Tag, Text, TextPart, User,
+    Effect, Group, IamResource, Kind, ManagedPolicy, Origin, Policy, Role, Statement, Text,
+    TextPart, User,
 };
 use pipec_span::Span;
+use pipec_syntax::ast::{Expr, Statement as StatementItem};
 use std::collections::BTreeMap;
 
 impl<'a> Checker<'a> {
-    pub(super) fn lower_instance(
-        &mut self,
-        ctx: &Ctx,
-        decl: &Declared<'a>,
-        origin: Origin,
-        fields: &Fields<'a>,
-    ) -> Instance {
-        let ami = self.attr_str(fields, "ami").unwrap_or_else(|| "{{resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64}}".to_string());
-        if !(ami.starts_with("ami-") || ami.starts_with("{{resolve:ssm:")) {
-            if let Some((_, expr, _)) = fields.attrs.get("ami") {
-                self.report(
-                    Diagnostic::error(Code::INVALID_VALUE, format!("`{ami}` is not an AMI id"))
-                        .primary(expr.span.clone(), "expected `ami-…`")
-                        .help("write an AMI id like \"ami-0c9c942bd7bf113a2\", or `ssm_ami(\"amazon_linux\")`"),
-                );
-            }
-        }
-        let instance_type = self
-            .attr_str(fields, "type")
-            .unwrap_or_else(|| "t3.micro".to_string());
-        if !instance_type.contains('.')
-            || !instance_type
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '-')
-        {
-            if let Some((_, expr, _)) = fields.attrs.get("type") {
-                self.report(
-                    Diagnostic::error(
-                        Code::INVALID_VALUE,
-                        format!("`{instance_type}` is not an instance type"),
-                    )
-                    .primary(expr.span.clone(), "expected a type like \"t3.micro\"")
-                    .help("write a family and a size, e.g. \"t3.micro\""),
-                );
-            }
-        }
-        let role = fields
-            .attrs
-            .get("role")
-            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
-        let agent = self.attr_enum(
-            fields,
-            "agent",
-            &[("codedeploy", "codedeploy"), ("none", "none")],
-            "codedeploy",
-        ) == "codedeploy";
-        let os = self
-            .attr_enum(
-                fields,
-                "os",
-                &[("amazon_linux", "amazon_linux"), ("ubuntu", "ubuntu")],
-                "amazon_linux",
-            )
-            .to_string();
-        let mut ingress = Vec::new();
-        if let Some((_, expr, scope)) = fields.attrs.get("ingress") {
-            for (value, span) in self.want_list(expr, *scope).unwrap_or_default() {
-                match value {
-                    Value::Int(port) if (0..=65535).contains(&port) => ingress.push(Ingress {
-                        port,
-                        cidr: "0.0.0.0/0".to_string(),
-                    }),
-                    Value::Map(entries) => {
-                        let mut port = None;
-                        let mut cidr = "0.0.0.0/0".to_string();
-                        for (key, key_span, value, value_span) in entries {
-                            match (key.as_str(), value) {
-                                ("port", Value::Int(number)) if (0..=65535).contains(&number) => {
-                                    port = Some(number)
-                                }
-                                ("cidr", Value::Str(text)) if text.contains('/') => cidr = text,
-                                (_, value) => self.mismatch(
-                                    &value_span,
-                                    "`port = 0..65535` or `cidr = \"a.b.c.d/n\"`",
-                                    &value,
-                                    "write `{ port = 443, cidr = \"10.0.0.0/8\" }`",
-                                ),
-                            }
-                            let _ = key_span;
-                        }
-                        match port {
-                            Some(port) => ingress.push(Ingress { port, cidr }),
-                            None => self.report(
-                                Diagnostic::error(
-                                    Code::MISSING_ATTRIBUTE,
-                                    "an ingress rule needs `port`",
-                                )
-                                .primary(span, "no port")
-                                .help("write `{ port = 443 }`"),
-                            ),
-                        }
-                    }
-                    other => self.mismatch(
-                        &span,
-                        "a port number or `{ port, cidr }`",
-                        &other,
-                        "write `ingress = [80, { port = 22, cidr = \"10.0.0.0/8\" }]`",
-                    ),
-                }
-            }
-        }
-        let key_name = self.attr_str(fields, "key_name");
-        let subnet = self.attr_str(fields, "subnet");
-        let vpc = self.attr_str(fields, "vpc");
-        if let (Some(vpc), Some((_, expr, _))) = (&vpc, fields.attrs.get("vpc")) {
-            if !vpc.starts_with("vpc-") {
-                self.report(
-                    Diagnostic::error(Code::INVALID_VALUE, format!("`{vpc}` is not a VPC id"))
-                        .primary(expr.span.clone(), "expected `vpc-…`")
-                        .help("write the VPC's id, e.g. \"vpc-0abc1234\""),
-                );
-            }
-        }
-        if subnet.is_some() && vpc.is_none() && !ingress.is_empty() {
-            let mut diag = Diagnostic::error(Code::MISSING_ATTRIBUTE, format!("instance `{}` needs `vpc`", decl.name))
-                .primary(decl.name_span.clone(), "`vpc` is missing")
-                .note("The generated security group must be created in the subnet's VPC, which cannot be known before deployment.")
-                .help("add `vpc = \"vpc-…\"` (the VPC of the subnet)");
-            if let DeclBody::Block(block) = &decl.body {
-                let at = block.body.span.start() + 1;
-                diag = diag.fix(
-                    "add `vpc`",
-                    Span::new(block.body.span.file, at, at),
-                    "\n  vpc = \"vpc-\"",
-                );
-            }
-            self.report(diag);
-        }
-        let (software, software_span) = match fields.attrs.get("software") {
-            Some((_, expr, scope)) => (self.software_list(expr, *scope), Some(expr.span.clone())),
-            None => (Vec::new(), None),
-        };
-        let mut tags = self.tags(ctx, fields, &decl.name_span);
-        if !tags.iter().any(|tag| tag.key == "Name") {
-            tags.push(Tag {
-                key: "Name".into(),
-                value: format!("{}-{}", ctx.prefix, decl.name.replace('_', "-")),
-            });
-            tags.sort();
-        }
-        Instance {
-            origin,
-            ami,
-            instance_type,
-            role,
-            agent,
-            os,
-            ingress,
-            key_name,
-            subnet,
-            vpc,
-            tags,
-            software,
-            software_span,
-        }
-    }
-
-    pub(super) fn lower_site(
-        &mut self,
-        ctx: &Ctx,
-        decl: &Declared<'a>,
-        origin: Origin,
-        fields: &Fields<'a>,
-    ) -> Site {
-        let bucket_name = fields.attrs.get("bucket").and_then(|(_, expr, scope)| {
-            let name = self.want_str(expr, *scope)?;
-            self.check_name(&name, NameRule::Bucket, &expr.span, false);
-            Some(name)
-        });
-        let index = self
-            .attr_str(fields, "index")
-            .unwrap_or_else(|| "index.html".to_string());
-        let error = self.attr_str(fields, "error");
-        let tags = self.tags(ctx, fields, &decl.name_span);
-        Site {
-            origin,
-            bucket_name,
-            index,
-            error,
-            tags,
-        }
-    }
-
     pub(super) fn lower_role(
         &mut self,
         ctx: &Ctx,
@@ -282,7 +100,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        let profile = self.attr_bool(fields, "profile", false);
+        let profile = self.attr_bool(fields, schema::of_kind(Kind::Role).attr("profile"));
         let boundary = fields.attrs.get("boundary").and_then(|(_, expr, scope)| {
             match self.eval(expr, *scope) {
                 Value::Managed(name) => Some(format!("arn:aws:iam::aws:policy/{name}")),
@@ -328,29 +146,7 @@ impl<'a> Checker<'a> {
             } else {
                 Effect::Deny
             };
-            let mut actions: Vec<(String, Span)> = Vec::new();
-            match self.eval(&statement.argument, scope) {
-                Value::List(items) => {
-                    for (item, span) in items {
-                        if let Some(action) = self.value_str(&item, &span) {
-                            if self.check_action(&action, &span) {
-                                actions.push((action, span));
-                            }
-                        }
-                    }
-                }
-                Value::Str(action) => {
-                    if self.check_action(&action, &statement.argument.span) {
-                        actions.push((action, statement.argument.span.clone()));
-                    }
-                }
-                other => self.mismatch(
-                    &statement.argument.span,
-                    "a list of actions",
-                    &other,
-                    "write `allow [\"s3:GetObject\"] on [site.web]`",
-                ),
-            }
+            let actions = self.statement_actions(statement, scope);
             let mut resources = Vec::new();
             let mut resources_any = None;
             let mut condition = Vec::new();
@@ -360,53 +156,12 @@ impl<'a> Checker<'a> {
                 match clause.keyword.name.as_str() {
                     "on" => {
                         has_on = true;
-                        let items = match self.eval(&clause.value, scope) {
-                            Value::List(items) => items,
-                            Value::Error => Vec::new(),
-                            single => vec![(single, clause.value.span.clone())],
-                        };
-                        for (item, span) in items {
-                            match item {
-                                Value::Str(text) => {
-                                    if text == "*" {
-                                        resources_any = Some(span.clone());
-                                    } else if !text.starts_with("arn:") {
-                                        self.report(
-                                            Diagnostic::error(Code::INVALID_VALUE, format!("`{text}` is not an ARN"))
-                                                .primary(span.clone(), "expected `arn:…` or `*`")
-                                                .help("write an ARN, `\"*\"`, or a reference like `repo.app`"),
-                                        );
-                                        continue;
-                                    }
-                                    resources.push(IamResource::Literal(text));
-                                }
-                                Value::Block(kind, name) => {
-                                    if matches!(kind, Kind::Deploy) {
-                                        self.report(
-                                            Diagnostic::error(Code::WRONG_REFERENCE_KIND, "a deploy has no single ARN to grant on")
-                                                .primary(span.clone(), "not a resource with an ARN")
-                                                .help("grant on the repo, build, pipeline, site, role, group or user instead"),
-                                        );
-                                        continue;
-                                    }
-                                    resources.push(IamResource::Block(kind, name));
-                                }
-                                Value::Text(parts) => {
-                                    resources.push(IamResource::Text(Text::Parts(parts)))
-                                }
-                                Value::Attr(attr) => {
-                                    resources.push(IamResource::Text(Text::Parts(vec![
-                                        TextPart::Attr(attr),
-                                    ])))
-                                }
-                                other => self.mismatch(
-                                    &span,
-                                    "an ARN or a reference",
-                                    &other,
-                                    "write `on [repo.app, \"arn:aws:s3:::bucket/*\"]`",
-                                ),
-                            }
-                        }
+                        self.statement_resources(
+                            &clause.value,
+                            scope,
+                            &mut resources,
+                            &mut resources_any,
+                        );
                     }
                     "when" => match self.eval(&clause.value, scope) {
                         Value::Map(operators) => {
@@ -519,6 +274,96 @@ impl<'a> Checker<'a> {
             }
         }
         statements
+    }
+
+    /// The actions of an `allow`/`deny` statement, each checked (invalid ones are reported and
+    /// left out).
+    fn statement_actions(
+        &mut self,
+        statement: &StatementItem,
+        scope: ScopeId,
+    ) -> Vec<(String, Span)> {
+        let mut actions: Vec<(String, Span)> = Vec::new();
+        match self.eval(&statement.argument, scope) {
+            Value::List(items) => {
+                for (item, span) in items {
+                    if let Some(action) = self.value_str(&item, &span) {
+                        if self.check_action(&action, &span) {
+                            actions.push((action, span));
+                        }
+                    }
+                }
+            }
+            Value::Str(action) => {
+                if self.check_action(&action, &statement.argument.span) {
+                    actions.push((action, statement.argument.span.clone()));
+                }
+            }
+            other => self.mismatch(
+                &statement.argument.span,
+                "a list of actions",
+                &other,
+                "write `allow [\"s3:GetObject\"] on [site.web]`",
+            ),
+        }
+        actions
+    }
+
+    /// The resources of an `on` clause, appended to `resources`; `resources_any` is where `"*"`
+    /// was written.
+    fn statement_resources(
+        &mut self,
+        value: &Expr,
+        scope: ScopeId,
+        resources: &mut Vec<IamResource>,
+        resources_any: &mut Option<Span>,
+    ) {
+        let items = match self.eval(value, scope) {
+            Value::List(items) => items,
+            Value::Error => Vec::new(),
+            single => vec![(single, value.span.clone())],
+        };
+        for (item, span) in items {
+            match item {
+                Value::Str(text) => {
+                    if text == "*" {
+                        *resources_any = Some(span.clone());
+                    } else if !text.starts_with("arn:") {
+                        self.report(
+                            Diagnostic::error(
+                                Code::INVALID_VALUE,
+                                format!("`{text}` is not an ARN"),
+                            )
+                            .primary(span.clone(), "expected `arn:…` or `*`")
+                            .help("write an ARN, `\"*\"`, or a reference like `repo.app`"),
+                        );
+                        continue;
+                    }
+                    resources.push(IamResource::Literal(text));
+                }
+                Value::Block(kind, name) => {
+                    if matches!(kind, Kind::Deploy) {
+                        self.report(
+                            Diagnostic::error(Code::WRONG_REFERENCE_KIND, "a deploy has no single ARN to grant on")
+                                .primary(span.clone(), "not a resource with an ARN")
+                                .help("grant on the repo, build, pipeline, site, role, group or user instead"),
+                        );
+                        continue;
+                    }
+                    resources.push(IamResource::Block(kind, name));
+                }
+                Value::Text(parts) => resources.push(IamResource::Text(Text::Parts(parts))),
+                Value::Attr(attr) => {
+                    resources.push(IamResource::Text(Text::Parts(vec![TextPart::Attr(attr)])))
+                }
+                other => self.mismatch(
+                    &span,
+                    "an ARN or a reference",
+                    &other,
+                    "write `on [repo.app, \"arn:aws:s3:::bucket/*\"]`",
+                ),
+            }
+        }
     }
 
     pub(super) fn lower_policy(

@@ -9,13 +9,15 @@ use pipec_ir::{Kind, Origin, Output, Program, Tag, Text, TextPart};
 use pipec_span::Span;
 use pipec_syntax::ast::{Expr, Item, ItemKind};
 
-use crate::check::{spec, Checker, DeclBody, Fields, ScopeId};
-use crate::eval::Value;
-use crate::validate::NameRule;
+use crate::check::{Checker, DeclBody, Fields, ScopeId};
+use crate::schema::{self, AttrSpec, AttrType};
+use crate::validate::{NameRule, Validate};
+use crate::value::Value;
 
 mod build;
 mod command;
 mod deploy;
+mod hosts;
 mod iam;
 mod pipeline;
 mod software;
@@ -31,7 +33,6 @@ struct Declared<'a> {
     name: String,
     name_span: Span,
     span: Span,
-    keyword_span: Span,
     body: DeclBody<'a>,
 }
 
@@ -43,10 +44,7 @@ impl<'a> Checker<'a> {
             .file_stem()
             .and_then(|stem| stem.to_str())
             .unwrap_or("pipe");
-        let mut stem: String = stem
-            .chars()
-            .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
-            .collect();
+        let mut stem = pipec_ir::names::sanitize(stem, "", '-');
         if !stem.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
             stem.insert_str(0, "pipe-");
         }
@@ -110,7 +108,6 @@ impl<'a> Checker<'a> {
                 name: decl.name.clone(),
                 name_span: decl.name_span.clone(),
                 span: decl.span.clone(),
-                keyword_span: decl.keyword_span.clone(),
                 body: match decl.body {
                     DeclBody::Block(block) => DeclBody::Block(block),
                     DeclBody::Applied(applied) => DeclBody::Applied(applied),
@@ -120,7 +117,7 @@ impl<'a> Checker<'a> {
         for decl in &declared {
             let owner = format!("{} `{}`", decl.kind.keyword(), decl.name);
             let items = self.decl_items(&decl.body, &owner);
-            let fields = self.fields(items, spec(decl.kind.keyword()), &owner);
+            let fields = self.fields(items, schema::of_kind(decl.kind), &owner);
             let origin = Origin {
                 name: decl.name.clone(),
                 span: decl.name_span.clone(),
@@ -328,26 +325,51 @@ impl<'a> Checker<'a> {
         Some((out, written))
     }
 
-    fn attr_bool(&mut self, fields: &Fields<'a>, name: &str, default: bool) -> bool {
-        match fields.attrs.get(name) {
-            Some((_, expr, scope)) => self.want_bool(expr, *scope).unwrap_or(default),
-            None => default,
+    /// A string attribute, or the default the schema gives it.
+    fn attr_str_or_default(&mut self, fields: &Fields<'a>, attr: &'static AttrSpec) -> String {
+        self.attr_str(fields, attr.name)
+            .unwrap_or_else(|| attr.default_text().to_string())
+    }
+
+    /// A bool attribute, or the default the schema gives it (also when the value is invalid,
+    /// which is reported).
+    fn attr_bool(&mut self, fields: &Fields<'a>, attr: &'static AttrSpec) -> bool {
+        match fields.attrs.get(attr.name) {
+            Some((_, expr, scope)) => self
+                .want_bool(expr, *scope)
+                .unwrap_or_else(|| attr.default_bool()),
+            None => attr.default_bool(),
         }
     }
 
-    fn attr_enum(
+    /// A number attribute in the schema's range; `None` when not given or invalid (reported).
+    fn attr_int(
         &mut self,
         fields: &Fields<'a>,
-        name: &str,
-        choices: &[(&str, &'static str)],
-        default: &'static str,
-    ) -> &'static str {
-        match fields.attrs.get(name) {
-            Some((_, expr, scope)) => self
-                .want_enum(expr, *scope, choices, name)
-                .unwrap_or(default),
-            None => default,
-        }
+        attr: &'static AttrSpec,
+        what: &str,
+    ) -> Option<i64> {
+        let (_, expr, scope) = fields.attrs.get(attr.name)?;
+        let AttrType::Number { min, max, .. } = attr.ty else {
+            return self.want_int(expr, *scope, i64::MIN, i64::MAX, what);
+        };
+        self.want_int(expr, *scope, min, max, what)
+    }
+
+    /// The AWS value of an enumeration attribute, or of its default in the schema.
+    fn attr_choice(&mut self, fields: &Fields<'a>, attr: &'static AttrSpec) -> &'static str {
+        self.attr_choice_opt(fields, attr)
+            .unwrap_or_else(|| attr.default_text())
+    }
+
+    /// The AWS value of an enumeration attribute; `None` when not given or invalid (reported).
+    fn attr_choice_opt(
+        &mut self,
+        fields: &Fields<'a>,
+        attr: &'static AttrSpec,
+    ) -> Option<&'static str> {
+        let (_, expr, scope) = fields.attrs.get(attr.name)?;
+        self.want_enum(expr, *scope, attr.ty.choices(), attr.name)
     }
 
     fn missing(&mut self, decl: &Declared<'a>, attr: &str, example: &str) {
@@ -386,18 +408,6 @@ impl<'a> Checker<'a> {
 enum HookBody<'a> {
     Block(&'a [Item], ScopeId),
     Preset(&'a Expr),
-}
-
-fn fields_enum_opt<'a>(
-    checker: &mut Checker<'a>,
-    fields: &Fields<'a>,
-    name: &str,
-    choices: &[(&str, &'static str)],
-) -> Option<String> {
-    let (_, expr, scope) = fields.attrs.get(name)?;
-    checker
-        .want_enum(expr, *scope, choices, name)
-        .map(str::to_string)
 }
 
 fn valid_condition_operator(operator: &str) -> bool {

@@ -2,10 +2,11 @@
 
 use super::{Ctx, Declared};
 use crate::check::{nested_spec, Checker, DeclBody, Fields};
-use crate::eval::Value;
 use crate::validate::NameRule;
+use crate::value::Value;
 use pipec_diagnostics::{Code, Diagnostic};
-use pipec_ir::{Action, Deploy, Kind, Origin, Pipeline, Program, Stage, Target};
+use pipec_ir::names::file_part;
+use pipec_ir::{Action, Deploy, Ec2Deploy, Kind, Origin, Pipeline, Program, Stage};
 use pipec_span::Span;
 use pipec_syntax::ast::ItemKind;
 use std::collections::{BTreeMap, BTreeSet};
@@ -265,9 +266,10 @@ impl<'a> Checker<'a> {
         }
         let mut feeders: BTreeMap<&str, &Deploy> = BTreeMap::new();
         for deploy in &program.deploys {
-            let Target::Ec2 { groups } = &deploy.target else {
+            let Some(ec2) = deploy.ec2() else {
                 continue;
             };
+            let groups = &ec2.groups;
             if let Some(first) = feeders.get(deploy.from.as_str()) {
                 self.report(
                     Diagnostic::error(Code::SHARED_BUILD_OUTPUT, format!("deploys `{}` and `{}` both take build `{}`", first.origin.name, deploy.origin.name, deploy.from))
@@ -297,7 +299,7 @@ impl<'a> Checker<'a> {
                     } else {
                         None
                     };
-                    for diag in bundle_excludes(build, deploy) {
+                    for diag in bundle_excludes(build, deploy, ec2) {
                         self.report(diag);
                     }
                     if let Some(problem) = problem {
@@ -335,21 +337,10 @@ impl<'a> Checker<'a> {
 /// applies `exclude-paths` to everything under the base directory (aws-facts §2.2), and the
 /// bundle (`appspec.yml`, `scripts/<Event>-<hook>.sh`) is written at its root, so such a pattern
 /// drops it from the artifact the CodeDeploy action receives.
-fn bundle_excludes(build: &pipec_ir::Build, deploy: &Deploy) -> Vec<Diagnostic> {
+fn bundle_excludes(build: &pipec_ir::Build, deploy: &Deploy, ec2: &Ec2Deploy) -> Vec<Diagnostic> {
     // The script names as pipec-emit writes them (`codedeploy::script_path`).
-    let file_part = |name: &str| -> String {
-        name.chars()
-            .map(|ch| {
-                if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
-                    ch
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
     let mut bundle = vec!["appspec.yml".to_string()];
-    bundle.extend(deploy.hooks.iter().map(|hook| {
+    bundle.extend(ec2.hooks.iter().map(|hook| {
         format!(
             "scripts/{}-{}.sh",
             file_part(&hook.event),

@@ -7,7 +7,7 @@
 use crate::check::{Checker, ScopeId};
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::software::{self, CATALOG};
-use pipec_ir::{groups_select, Instance, Program, Target};
+use pipec_ir::{groups_select, Instance, Program};
 use pipec_syntax::ast::Expr;
 use std::collections::BTreeSet;
 
@@ -56,22 +56,20 @@ impl Checker<'_> {
         for instance in &mut program.instances {
             let selecting: Vec<_> = deploys
                 .iter()
-                .filter(|deploy| match &deploy.target {
-                    Target::Ec2 { groups } => groups_select(groups, &instance.tags),
-                    Target::S3 { .. } => false,
-                })
+                .filter_map(|deploy| Some((&deploy.origin.name, deploy.ec2()?)))
+                .filter(|(_, ec2)| groups_select(&ec2.groups, &instance.tags))
                 .collect();
             let needed: BTreeSet<&str> = selecting
                 .iter()
-                .flat_map(|deploy| deploy.hooks.iter())
+                .flat_map(|(_, ec2)| ec2.hooks.iter())
                 .flat_map(|hook| hook.needs.iter().map(String::as_str))
                 .collect();
             if instance.software_span.is_none() && instance.agent {
                 instance.software = needed.iter().map(|name| (*name).to_string()).collect();
                 continue;
             }
-            for deploy in &selecting {
-                for hook in &deploy.hooks {
+            for (deploy_name, ec2) in &selecting {
+                for hook in &ec2.hooks {
                     let missing: Vec<&String> = hook
                         .needs
                         .iter()
@@ -83,12 +81,7 @@ impl Checker<'_> {
                     if missing.is_empty() {
                         continue;
                     }
-                    reports.push(missing_software(
-                        instance,
-                        &deploy.origin.name,
-                        hook,
-                        &missing,
-                    ));
+                    reports.push(missing_software(instance, deploy_name, hook, &missing));
                 }
             }
         }
