@@ -23,8 +23,10 @@ use lsp_types::{
     DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams,
     HoverProviderCapability, InitializeParams, LogMessageParams, MessageType, OneOf,
     PrepareRenameResponse, PublishDiagnosticsParams, ReferenceParams, RenameOptions, RenameParams,
-    ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, Uri, WorkDoneProgressOptions,
+    SemanticTokens, SemanticTokensFullOptions, SemanticTokensOptions, SemanticTokensParams,
+    SemanticTokensRangeParams, SemanticTokensRangeResult, SemanticTokensResult,
+    SemanticTokensServerCapabilities, ServerCapabilities, ServerInfo, TextDocumentPositionParams,
+    TextDocumentSyncCapability, TextDocumentSyncKind, Uri, WorkDoneProgressOptions,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -35,7 +37,7 @@ use crate::diagnostics::{group, group_unit, FileDiagnostics};
 use crate::documents::{Document, Documents};
 use crate::navigation::Mapped;
 use crate::remap::Remap;
-use crate::{edits, navigation, symbols};
+use crate::{edits, navigation, semantic, symbols};
 
 /// Settings the client may pass as `initializationOptions`.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -140,6 +142,14 @@ fn capabilities(encoding: PositionEncoding) -> ServerCapabilities {
             prepare_provider: Some(true),
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic::legend(),
+                range: Some(true),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
         ..ServerCapabilities::default()
     }
 }
@@ -563,6 +573,27 @@ impl Server {
                     }),
                 }
             }
+            req::SemanticTokensFullRequest::METHOD => {
+                let params: SemanticTokensParams = request_params(request.params)?;
+                let data = self.semantic_tokens(params.text_document.uri.as_str(), None);
+                to_value(data.map(|data| {
+                    SemanticTokensResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data,
+                    })
+                }))
+            }
+            req::SemanticTokensRangeRequest::METHOD => {
+                let params: SemanticTokensRangeParams = request_params(request.params)?;
+                let data =
+                    self.semantic_tokens(params.text_document.uri.as_str(), Some(params.range));
+                to_value(data.map(|data| {
+                    SemanticTokensRangeResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data,
+                    })
+                }))
+            }
             "pipec/test/panic" if self.options.test_hooks => panic!("a panic requested by a test"),
             _ => Err(RequestError {
                 code: ErrorCode::MethodNotFound,
@@ -626,6 +657,49 @@ impl Server {
                 Some(Mapped { unit, remap })
             })
             .collect()
+    }
+
+    /// The semantic tokens of the open document `uri` (within `range`), from its current text
+    /// and the names of the newest program that knows them (`programs_for`).
+    fn semantic_tokens(
+        &self,
+        uri: &str,
+        range: Option<lsp_types::Range>,
+    ) -> Option<Vec<lsp_types::SemanticToken>> {
+        let document = self.documents.get(uri)?;
+        let parsed = crate::analysis::parse(pipec_span::FileId(0), &document.text);
+        let programs = self.programs_for(uri);
+        let names = programs
+            .first()
+            .and_then(|program| {
+                let file = program.unit.file(uri)?;
+                Some(semantic::Names::from_index(
+                    &program.unit.index,
+                    file,
+                    program.remap,
+                ))
+            })
+            .unwrap_or_default();
+        let mut tokens = semantic::collect(&parsed.file, &document.text, &names);
+        if parsed.has_errors() {
+            // What the error swallowed: from the last text that parsed, where it is unchanged.
+            let good = programs.iter().find_map(|program| {
+                let file = program.unit.file(uri)?;
+                (!program.unit.syntax_errors).then_some((program, file))
+            });
+            if let Some((program, file)) = good {
+                let older_text = program.unit.db.text(file);
+                let older = crate::analysis::parse(pipec_span::FileId(0), older_text);
+                let identity = Remap::new(older_text, older_text);
+                let older_names = semantic::Names::from_index(&program.unit.index, file, identity);
+                let older_tokens = semantic::collect(&older.file, older_text, &older_names);
+                tokens =
+                    semantic::fill_from_older(tokens, &parsed.file, older_tokens, program.remap);
+            }
+        }
+        let text = document.text_ref();
+        let range = range.map(|range| text.offsets(range, self.encoding));
+        Some(semantic::encode(&tokens, text, self.encoding, range))
     }
 
     /// The programs whose names completion offers (names only: their offsets are not used).
