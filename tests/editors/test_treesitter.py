@@ -82,6 +82,9 @@ vim.api.nvim_create_autocmd("VimEnter", { callback = function()
   local buf = vim.api.nvim_get_current_buf()
   result.filetype = vim.bo[buf].filetype
   result.highlighting_before = vim.treesitter.highlighter.active[buf] ~= nil
+  local _, no_cc = require("pipec").install_parser({ cc = "no-such-cc" })
+  local _, no_grammar = require("pipec").install_parser({ grammar = "/nonexistent/tree-sitter-pipe" })
+  result.problems = { no_cc = no_cc, no_grammar = no_grammar }
   vim.cmd("PipecInstallParser")
   result.parser = vim.fs.joinpath(vim.fn.stdpath("data"), "site", "parser", "pipe.so")
   result.highlighting = vim.treesitter.highlighter.active[buf] ~= nil
@@ -239,6 +242,14 @@ def test_install_parser_compiles_and_starts_highlighting(nvim_run):
     installed = [n for n in result["notes"] if "installed the tree-sitter parser" in n["message"]]
     assert installed, result["notes"]
     assert result["highlighting"] is True, "setup() starts tree-sitter on the pipe buffer once the parser exists"
+
+
+def test_install_parser_says_what_is_missing(nvim_run):
+    result, _ = nvim_run
+    assert "no C compiler (`no-such-cc`)" in result["problems"]["no_cc"], result["problems"]
+    no_grammar = result["problems"]["no_grammar"]
+    assert "/nonexistent/tree-sitter-pipe/src/parser.c is missing" in no_grammar, no_grammar
+    assert "grammar = " in no_grammar, no_grammar
 
 
 @pytest.mark.parametrize("index", range(len(EXPECTED)), ids=[f"{w[0]}@{w[1]}" for w, _ in EXPECTED])
