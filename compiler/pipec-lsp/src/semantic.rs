@@ -555,11 +555,13 @@ impl Walker<'_> {
         // Not resolved by the checker (or no analysis): read the shape.
         let first = &path[0];
         if path.len() == 1 {
+            // A name the file declares: what it declares (a reference typed after the last
+            // check, or a preset's parameter, which the checker binds only when applying it).
             let (kind, modifiers) = match self.local.get(&first.name) {
-                Some(kind) if !self.names.checked || applied => of_definition(kind),
-                _ if applied => (Kind::Type, 0),
-                _ if self.names.checked => (Kind::EnumMember, 0),
-                _ => (Kind::Variable, 0),
+                Some(kind) => of_definition(kind),
+                None if applied => (Kind::Type, 0),
+                None if self.names.checked => (Kind::EnumMember, 0),
+                None => (Kind::Variable, 0),
             };
             self.ident(first, kind, modifiers);
             return;

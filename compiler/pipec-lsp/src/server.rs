@@ -84,6 +84,15 @@ pub(crate) fn run(connection: &Connection) -> anyhow::Result<()> {
         .as_ref()
         .and_then(|general| general.position_encodings.as_deref());
     let encoding = PositionEncoding::negotiate(offered);
+    // Whether the client re-requests semantic tokens when asked (they name what the analysis
+    // resolved, which may finish after the client's request).
+    let semantic_refresh = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|workspace| workspace.semantic_tokens.as_ref())
+        .and_then(|tokens| tokens.refresh_support)
+        .unwrap_or(false);
     let options: Options = params
         .initialization_options
         .and_then(|value| serde_json::from_value(value).ok())
@@ -115,6 +124,8 @@ pub(crate) fn run(connection: &Connection) -> anyhow::Result<()> {
         fixes: BTreeMap::new(),
         last_analysis: None,
         last_good: BTreeMap::new(),
+        semantic_refresh,
+        refresh_requests: 0,
     };
     let outcome = server.main_loop(&connection.receiver, &result_receiver);
     drop(server);
@@ -213,6 +224,10 @@ struct Server {
     last_analysis: Option<Arc<Analysis>>,
     /// Per document, the newest analysis in which it had no syntax error.
     last_good: BTreeMap<String, Arc<Analysis>>,
+    /// True when the client accepts `workspace/semanticTokens/refresh`.
+    semantic_refresh: bool,
+    /// How many refresh requests were sent (their ids).
+    refresh_requests: u64,
 }
 
 impl Server {
@@ -345,6 +360,7 @@ impl Server {
                 }
                 self.last_good.retain(|uri, _| current.contains_key(uri));
                 self.last_analysis = Some(analysis);
+                self.refresh_semantic_tokens();
                 grouped
             }
             Err(panic) => {
@@ -379,6 +395,22 @@ impl Server {
             }
         }
         self.published = now_published;
+    }
+
+    /// Asks the client to request semantic tokens again: a new analysis may name differently
+    /// what an earlier request saw (a reference typed before its check ended). The client's
+    /// answer is ignored.
+    fn refresh_semantic_tokens(&mut self) {
+        if !self.semantic_refresh {
+            return;
+        }
+        self.refresh_requests += 1;
+        let id = RequestId::from(format!("pipec-semantic-refresh-{}", self.refresh_requests));
+        self.send(Message::Request(Request::new(
+            id,
+            req::SemanticTokensRefresh::METHOD.to_string(),
+            Value::Null,
+        )));
     }
 
     fn publish(&self, uri: &str, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {

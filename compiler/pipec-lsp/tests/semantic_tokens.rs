@@ -224,3 +224,46 @@ fn a_broken_seed_keeps_its_tokens_and_names() {
     assert!(tokens.iter().any(|t| t.2 == "install" && t.3 == "type"));
     assert!(client.shutdown().success());
 }
+
+/// The method the server asks the client with to request semantic tokens again.
+const REFRESH: &str = "workspace/semanticTokens/refresh";
+
+/// The messages up to the first diagnostics of `uri`.
+fn until_diagnostics(client: &mut Client) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let message = client.next_message();
+        let done = message["method"] == "textDocument/publishDiagnostics"
+            && message["params"]["uri"] == URI;
+        seen.push(message);
+        if done {
+            return seen;
+        }
+    }
+}
+
+#[test]
+fn each_analysis_asks_a_client_that_can_to_refresh() {
+    let capabilities = json!({ "workspace": { "semanticTokens": { "refreshSupport": true } } });
+    let (mut client, _) = Client::start(capabilities, json!({}));
+    client.open(URI, SEED);
+    let seen = until_diagnostics(&mut client);
+    let refresh: Vec<_> = seen.iter().filter(|m| m["method"] == REFRESH).collect();
+    assert_eq!(refresh.len(), 1, "{seen:?}");
+    assert!(refresh[0]["id"].is_string(), "a request: {}", refresh[0]);
+    // The client answers; the server takes the answer and goes on.
+    client.send(&json!({ "jsonrpc": "2.0", "id": refresh[0]["id"], "result": null }));
+    client.change(URI, 2, &[((0, 0), (0, 0), "// x\n")]);
+    let seen = until_diagnostics(&mut client);
+    assert!(seen.iter().any(|m| m["method"] == REFRESH), "{seen:?}");
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn a_client_without_refresh_support_is_not_asked() {
+    let (mut client, _) = Client::start(json!({}), json!({}));
+    client.open(URI, SEED);
+    let seen = until_diagnostics(&mut client);
+    assert!(!seen.iter().any(|m| m["method"] == REFRESH), "{seen:?}");
+    assert!(client.shutdown().success());
+}

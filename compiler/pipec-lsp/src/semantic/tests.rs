@@ -172,6 +172,29 @@ fn without_an_analysis_the_file_s_own_declarations_name_things() {
 }
 
 #[test]
+fn preset_parameters_and_names_typed_since_the_check_are_what_the_file_declares() {
+    let text = "preset greet {\n  param who = string\n  run \"echo ${who}\"\n}\n";
+    let got = render(text, &checked_names(text));
+    assert!(got.contains("3:15 who Parameter\n"), "{got}");
+    // An analysis of the text before `env` was typed: its index does not know that reference.
+    let older = "param env = \"dev\"\nlet x = 1\n";
+    let current = "param env = \"dev\"\nlet x = env\n";
+    let names = checked_names(older);
+    let mut snapshot = Snapshot::default();
+    snapshot.files.insert(URI.into(), older.into());
+    let analysis = analyze(&snapshot, &|_: &Path| None);
+    let mapped = Names::from_index(
+        &analysis.units[URI].index,
+        FileId(0),
+        Remap::new(older, current),
+    );
+    assert!(names.checked && mapped.checked);
+    let got = render(current, &mapped);
+    assert!(got.contains("2:9 env Parameter\n"), "{got}");
+    assert!(got.contains("1:7 env Parameter+declaration\n"), "{got}");
+}
+
+#[test]
 fn strings_spanning_lines_become_one_token_per_line() {
     let text = "build app {\r\n  build {\r\n    run \"\"\"\r\n      make\r\n      echo ${x}\r\n      \"\"\"\r\n  }\r\n}\r\n/* a\r\n b */\r\n";
     let got = render(text, &Names::default());
