@@ -351,6 +351,7 @@ impl Server {
         if result.versions != current || result.generation > self.generation {
             return;
         }
+        let mut refresh = false;
         let grouped = match result.outcome {
             Ok((analysis, grouped)) => {
                 for (uri, unit) in &analysis.units {
@@ -360,7 +361,7 @@ impl Server {
                 }
                 self.last_good.retain(|uri, _| current.contains_key(uri));
                 self.last_analysis = Some(analysis);
-                self.refresh_semantic_tokens();
+                refresh = true;
                 grouped
             }
             Err(panic) => {
@@ -395,6 +396,10 @@ impl Server {
             }
         }
         self.published = now_published;
+        // After the diagnostics, which the user waits for more.
+        if refresh {
+            self.refresh_semantic_tokens();
+        }
     }
 
     /// Asks the client to request semantic tokens again: a new analysis may name differently

@@ -242,19 +242,33 @@ fn until_diagnostics(client: &mut Client) -> Vec<Value> {
     }
 }
 
+/// The messages that follow the first diagnostics of `uri` up to the answer of a request sent
+/// after them (the server handles messages in order, so anything it sent after the
+/// diagnostics and before that answer is there).
+fn after_diagnostics(client: &mut Client) -> Vec<Value> {
+    until_diagnostics(client);
+    client
+        .request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
+        )
+        .unwrap();
+    client.take_pending()
+}
+
 #[test]
 fn each_analysis_asks_a_client_that_can_to_refresh() {
     let capabilities = json!({ "workspace": { "semanticTokens": { "refreshSupport": true } } });
     let (mut client, _) = Client::start(capabilities, json!({}));
     client.open(URI, SEED);
-    let seen = until_diagnostics(&mut client);
+    let seen = after_diagnostics(&mut client);
     let refresh: Vec<_> = seen.iter().filter(|m| m["method"] == REFRESH).collect();
     assert_eq!(refresh.len(), 1, "{seen:?}");
     assert!(refresh[0]["id"].is_string(), "a request: {}", refresh[0]);
     // The client answers; the server takes the answer and goes on.
     client.send(&json!({ "jsonrpc": "2.0", "id": refresh[0]["id"], "result": null }));
     client.change(URI, 2, &[((0, 0), (0, 0), "// x\n")]);
-    let seen = until_diagnostics(&mut client);
+    let seen = after_diagnostics(&mut client);
     assert!(seen.iter().any(|m| m["method"] == REFRESH), "{seen:?}");
     assert!(client.shutdown().success());
 }
@@ -263,7 +277,7 @@ fn each_analysis_asks_a_client_that_can_to_refresh() {
 fn a_client_without_refresh_support_is_not_asked() {
     let (mut client, _) = Client::start(json!({}), json!({}));
     client.open(URI, SEED);
-    let seen = until_diagnostics(&mut client);
+    let seen = after_diagnostics(&mut client);
     assert!(!seen.iter().any(|m| m["method"] == REFRESH), "{seen:?}");
     assert!(client.shutdown().success());
 }
