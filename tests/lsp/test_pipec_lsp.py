@@ -54,6 +54,15 @@ pipeline main {
     config=ClientServerConfig(server_command=SERVER),
 )
 async def client(request, lsp_client: LanguageClient):
+    # Both editors announce `workspace.semanticTokens.refreshSupport`, and the server asks them
+    # to refresh after each analysis; they answer, as this client does.
+    lsp_client.semantic_tokens_refreshes = 0
+
+    @lsp_client.feature(types.WORKSPACE_SEMANTIC_TOKENS_REFRESH)
+    def semantic_tokens_refresh(_params):
+        lsp_client.semantic_tokens_refreshes += 1
+        return None
+
     params = types.InitializeParams(
         capabilities=client_capabilities(request.param),
         initialization_options={"debounceMs": 0},
@@ -163,3 +172,15 @@ async def test_hover_definition_and_completion(client: LanguageClient):
     )
     items = completion.items if hasattr(completion, "items") else completion
     assert "app" in [item.label for item in items]
+
+
+async def test_semantic_tokens(client: LanguageClient):
+    open_document(client, GOOD)
+    await wait_for_version(client, 1)
+    result = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=types.TextDocumentIdentifier(uri=URI))
+    )
+    assert result is not None and len(result.data) % 5 == 0 and len(result.data) > 100
+    # The first token: the comment at line 0, column 0.
+    assert list(result.data[:2]) == [0, 0]
+    assert client.semantic_tokens_refreshes >= 1

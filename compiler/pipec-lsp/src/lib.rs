@@ -16,6 +16,7 @@ mod documents;
 mod edits;
 mod navigation;
 mod remap;
+mod semantic;
 mod server;
 mod stdlib_files;
 mod symbols;

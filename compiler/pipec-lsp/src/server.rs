@@ -23,8 +23,10 @@ use lsp_types::{
     DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams,
     HoverProviderCapability, InitializeParams, LogMessageParams, MessageType, OneOf,
     PrepareRenameResponse, PublishDiagnosticsParams, ReferenceParams, RenameOptions, RenameParams,
-    ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, Uri, WorkDoneProgressOptions,
+    SemanticTokens, SemanticTokensFullOptions, SemanticTokensOptions, SemanticTokensParams,
+    SemanticTokensRangeParams, SemanticTokensRangeResult, SemanticTokensResult,
+    SemanticTokensServerCapabilities, ServerCapabilities, ServerInfo, TextDocumentPositionParams,
+    TextDocumentSyncCapability, TextDocumentSyncKind, Uri, WorkDoneProgressOptions,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -35,7 +37,7 @@ use crate::diagnostics::{group, group_unit, FileDiagnostics};
 use crate::documents::{Document, Documents};
 use crate::navigation::Mapped;
 use crate::remap::Remap;
-use crate::{edits, navigation, symbols};
+use crate::{edits, navigation, semantic, symbols};
 
 /// Settings the client may pass as `initializationOptions`.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -82,6 +84,15 @@ pub(crate) fn run(connection: &Connection) -> anyhow::Result<()> {
         .as_ref()
         .and_then(|general| general.position_encodings.as_deref());
     let encoding = PositionEncoding::negotiate(offered);
+    // Whether the client re-requests semantic tokens when asked (they name what the analysis
+    // resolved, which may finish after the client's request).
+    let semantic_refresh = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|workspace| workspace.semantic_tokens.as_ref())
+        .and_then(|tokens| tokens.refresh_support)
+        .unwrap_or(false);
     let options: Options = params
         .initialization_options
         .and_then(|value| serde_json::from_value(value).ok())
@@ -113,6 +124,8 @@ pub(crate) fn run(connection: &Connection) -> anyhow::Result<()> {
         fixes: BTreeMap::new(),
         last_analysis: None,
         last_good: BTreeMap::new(),
+        semantic_refresh,
+        refresh_requests: 0,
     };
     let outcome = server.main_loop(&connection.receiver, &result_receiver);
     drop(server);
@@ -140,6 +153,14 @@ fn capabilities(encoding: PositionEncoding) -> ServerCapabilities {
             prepare_provider: Some(true),
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: semantic::legend(),
+                range: Some(true),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
         ..ServerCapabilities::default()
     }
 }
@@ -203,6 +224,10 @@ struct Server {
     last_analysis: Option<Arc<Analysis>>,
     /// Per document, the newest analysis in which it had no syntax error.
     last_good: BTreeMap<String, Arc<Analysis>>,
+    /// True when the client accepts `workspace/semanticTokens/refresh`.
+    semantic_refresh: bool,
+    /// How many refresh requests were sent (their ids).
+    refresh_requests: u64,
 }
 
 impl Server {
@@ -326,6 +351,7 @@ impl Server {
         if result.versions != current || result.generation > self.generation {
             return;
         }
+        let mut refresh = false;
         let grouped = match result.outcome {
             Ok((analysis, grouped)) => {
                 for (uri, unit) in &analysis.units {
@@ -335,6 +361,7 @@ impl Server {
                 }
                 self.last_good.retain(|uri, _| current.contains_key(uri));
                 self.last_analysis = Some(analysis);
+                refresh = true;
                 grouped
             }
             Err(panic) => {
@@ -369,6 +396,26 @@ impl Server {
             }
         }
         self.published = now_published;
+        // After the diagnostics, which the user waits for more.
+        if refresh {
+            self.refresh_semantic_tokens();
+        }
+    }
+
+    /// Asks the client to request semantic tokens again: a new analysis may name differently
+    /// what an earlier request saw (a reference typed before its check ended). The client's
+    /// answer is ignored.
+    fn refresh_semantic_tokens(&mut self) {
+        if !self.semantic_refresh {
+            return;
+        }
+        self.refresh_requests += 1;
+        let id = RequestId::from(format!("pipec-semantic-refresh-{}", self.refresh_requests));
+        self.send(Message::Request(Request::new(
+            id,
+            req::SemanticTokensRefresh::METHOD.to_string(),
+            Value::Null,
+        )));
     }
 
     fn publish(&self, uri: &str, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
@@ -563,6 +610,27 @@ impl Server {
                     }),
                 }
             }
+            req::SemanticTokensFullRequest::METHOD => {
+                let params: SemanticTokensParams = request_params(request.params)?;
+                let data = self.semantic_tokens(params.text_document.uri.as_str(), None);
+                to_value(data.map(|data| {
+                    SemanticTokensResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data,
+                    })
+                }))
+            }
+            req::SemanticTokensRangeRequest::METHOD => {
+                let params: SemanticTokensRangeParams = request_params(request.params)?;
+                let data =
+                    self.semantic_tokens(params.text_document.uri.as_str(), Some(params.range));
+                to_value(data.map(|data| {
+                    SemanticTokensRangeResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data,
+                    })
+                }))
+            }
             "pipec/test/panic" if self.options.test_hooks => panic!("a panic requested by a test"),
             _ => Err(RequestError {
                 code: ErrorCode::MethodNotFound,
@@ -626,6 +694,49 @@ impl Server {
                 Some(Mapped { unit, remap })
             })
             .collect()
+    }
+
+    /// The semantic tokens of the open document `uri` (within `range`), from its current text
+    /// and the names of the newest program that knows them (`programs_for`).
+    fn semantic_tokens(
+        &self,
+        uri: &str,
+        range: Option<lsp_types::Range>,
+    ) -> Option<Vec<lsp_types::SemanticToken>> {
+        let document = self.documents.get(uri)?;
+        let parsed = crate::analysis::parse(pipec_span::FileId(0), &document.text);
+        let programs = self.programs_for(uri);
+        let names = programs
+            .first()
+            .and_then(|program| {
+                let file = program.unit.file(uri)?;
+                Some(semantic::Names::from_index(
+                    &program.unit.index,
+                    file,
+                    program.remap,
+                ))
+            })
+            .unwrap_or_default();
+        let mut tokens = semantic::collect(&parsed.file, &document.text, &names);
+        if parsed.has_errors() {
+            // What the error swallowed: from the last text that parsed, where it is unchanged.
+            let good = programs.iter().find_map(|program| {
+                let file = program.unit.file(uri)?;
+                (!program.unit.syntax_errors).then_some((program, file))
+            });
+            if let Some((program, file)) = good {
+                let older_text = program.unit.db.text(file);
+                let older = crate::analysis::parse(pipec_span::FileId(0), older_text);
+                let identity = Remap::new(older_text, older_text);
+                let older_names = semantic::Names::from_index(&program.unit.index, file, identity);
+                let older_tokens = semantic::collect(&older.file, older_text, &older_names);
+                tokens =
+                    semantic::fill_from_older(tokens, &parsed.file, older_tokens, program.remap);
+            }
+        }
+        let text = document.text_ref();
+        let range = range.map(|range| text.offsets(range, self.encoding));
+        Some(semantic::encode(&tokens, text, self.encoding, range))
     }
 
     /// The programs whose names completion offers (names only: their offsets are not used).

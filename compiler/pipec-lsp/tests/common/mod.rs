@@ -215,6 +215,11 @@ impl Client {
         stdin.flush().unwrap();
     }
 
+    /// The messages that arrived while waiting for something else, in order.
+    pub fn take_pending(&mut self) -> Vec<Value> {
+        self.pending.drain(..).collect()
+    }
+
     /// The next message of any kind (pending ones first).
     pub fn next_message(&mut self) -> Value {
         if let Some(message) = self.pending.pop_front() {

@@ -12,6 +12,12 @@
 -- `path` option. Without lspconfig it uses vim.lsp.start on every `pipe` buffer; with
 -- nvim-lspconfig installed, pass `{ lspconfig = true }` to register it as `pipec` there.
 -- On a Neovim older than 0.10, setup() reports that and returns false.
+--
+-- Highlighting comes from the tree-sitter grammar in editors/tree-sitter-pipe: the queries are
+-- in this directory (queries/pipe/), the parser is compiled once with :PipecInstallParser
+-- (the system C compiler, from the grammar's src/parser.c) or installed by nvim-treesitter
+-- (docs/lsp.md). setup() starts tree-sitter highlighting on `pipe` buffers when the parser is
+-- there (option `treesitter = false` leaves it off).
 
 local M = {}
 
@@ -25,7 +31,78 @@ local defaults = {
   debounce_ms = 0,
   -- Register with nvim-lspconfig instead of starting clients directly.
   lspconfig = false,
+  -- Start tree-sitter highlighting on `pipe` buffers when the `pipe` parser is installed.
+  treesitter = true,
 }
+
+-- This file's directory: lua/pipec/.
+local function plugin_root()
+  local source = debug.getinfo(1, "S").source:gsub("^@", "")
+  return vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(vim.fn.fnamemodify(source, ":p"))))
+end
+
+--- The tree-sitter grammar's directory (with src/parser.c): editors/tree-sitter-pipe beside
+--- this plugin directory in a checkout of pipec.
+function M.grammar_dir()
+  return vim.fs.joinpath(vim.fs.dirname(plugin_root()), "tree-sitter-pipe")
+end
+
+--- Compiles the `pipe` tree-sitter parser with the system C compiler into
+--- `<dir>/parser/pipe.so` (default: stdpath("data") .. "/site", on 'runtimepath'), where
+--- Neovim finds parsers. opts: { grammar = dir, dir = dir, cc = "cc" }. Returns the path, or
+--- nil and a message.
+function M.install_parser(opts)
+  opts = opts or {}
+  local grammar = opts.grammar or M.grammar_dir()
+  local parser_c = vim.fs.joinpath(grammar, "src", "parser.c")
+  if vim.fn.filereadable(parser_c) == 0 then
+    return nil, string.format("pipec: %s is missing; pass { grammar = \"/path/to/pipec/editors/tree-sitter-pipe\" }", parser_c)
+  end
+  local cc = opts.cc or vim.env.CC or "cc"
+  if vim.fn.executable(cc) == 0 then
+    return nil, string.format("pipec: no C compiler (`%s`) to build the tree-sitter parser with", cc)
+  end
+  local dir = vim.fs.joinpath(opts.dir or (vim.fn.stdpath("data") .. "/site"), "parser")
+  vim.fn.mkdir(dir, "p")
+  local out = vim.fs.joinpath(dir, "pipe.so")
+  local tmp = out .. ".tmp"
+  local result = vim.system({
+    cc, "-o", tmp, "-shared", "-fPIC", "-O2", "-std=c11",
+    "-I", vim.fs.joinpath(grammar, "src"), parser_c,
+  }, { text = true }):wait()
+  if result.code ~= 0 then
+    return nil, "pipec: compiling the tree-sitter parser failed:\n" .. (result.stderr or "")
+  end
+  -- A rename, so a running Neovim that loaded the old one keeps a valid file.
+  local ok, err = os.rename(tmp, out)
+  if not ok then
+    return nil, "pipec: " .. tostring(err)
+  end
+  return out
+end
+
+--- Loads the `pipe` parser: from 'runtimepath' (parser/pipe.so, where nvim-treesitter and
+--- :PipecInstallParser put it), else from where :PipecInstallParser installs it.
+function M.load_parser()
+  local ok, added = pcall(vim.treesitter.language.add, "pipe")
+  if ok and added then
+    return true
+  end
+  local installed = vim.fs.joinpath(vim.fn.stdpath("data"), "site", "parser", "pipe.so")
+  if vim.fn.filereadable(installed) == 0 then
+    return false
+  end
+  ok, added = pcall(vim.treesitter.language.add, "pipe", { path = installed })
+  return ok and added == true
+end
+
+--- Starts tree-sitter highlighting in `buf` when the `pipe` parser can be loaded.
+function M.start_treesitter(buf)
+  if not M.load_parser() then
+    return false
+  end
+  return (pcall(vim.treesitter.start, buf, "pipe"))
+end
 
 local function root_dir(path)
   local found = vim.fs.find({ ".git", "pipec.toml" }, { path = path, upward = true })[1]
@@ -104,6 +181,28 @@ function M.setup(opts)
 
   local init_options = { debounceMs = opts.debounce_ms }
   local group = vim.api.nvim_create_augroup("pipec", { clear = true })
+
+  vim.api.nvim_create_user_command("PipecInstallParser", function()
+    local path, problem = M.install_parser()
+    if path then
+      pcall(vim.treesitter.language.add, "pipe", { path = path })
+      vim.notify("pipec: installed the tree-sitter parser: " .. path, vim.log.levels.INFO)
+      for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+        if vim.bo[buf].filetype == "pipe" then
+          M.start_treesitter(buf)
+        end
+      end
+    else
+      notify_error(problem)
+    end
+  end, { desc = "Compile the pipe tree-sitter parser (needs a C compiler)" })
+  if opts.treesitter then
+    vim.api.nvim_create_autocmd("FileType", {
+      group = group,
+      pattern = "pipe",
+      callback = function(args) M.start_treesitter(args.buf) end,
+    })
+  end
 
   if opts.lspconfig then
     local cmd, problem = M.resolve_cmd(opts)
