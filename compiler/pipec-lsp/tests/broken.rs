@@ -92,3 +92,30 @@ fn hover_while_the_brace_of_repo_app_is_missing() {
     assert_eq!(hover(&mut client, owner), None);
     assert!(client.shutdown().success());
 }
+
+/// The same text opened already broken, with no earlier good analysis to fall back on: the items
+/// after the unclosed block still parse (recovery resumes at the next item), so hover answers
+/// there, and the diagnostic points at where the `}` is probably missing.
+#[test]
+fn hover_in_a_file_opened_with_an_unclosed_brace() {
+    let mut client = Client::start(json!({}), json!({})).0;
+    let text = broken();
+    client.open(URI, &text);
+    let params = client.diagnostics_at(URI, 1);
+    let diagnostics = params["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{params}");
+    let related = diagnostics[0]["relatedInformation"].as_array().unwrap();
+    let (line, _) = at(&text, "role web {", 0, 0);
+    assert!(
+        related
+            .iter()
+            .any(|r| r["location"]["range"]["start"]["line"] == json!(line)
+                && r["message"].as_str().unwrap().contains("missing")),
+        "{params}"
+    );
+    let answer = hover(&mut client, at(&text, "node.start", 0, 6)).unwrap_or_default();
+    assert!(answer.contains("preset start"), "{answer}");
+    let answer = hover(&mut client, at(&text, "dir = app_dir", 0, 7)).unwrap_or_default();
+    assert!(answer.contains("let app_dir"), "{answer}");
+    assert!(client.shutdown().success());
+}

@@ -11,6 +11,7 @@ use crate::ast::{
     Attr, Block, Body, Clause, Decl, Expr, ExprKind, Ident, Item, ItemKind, Label, Statement,
     StrPart,
 };
+use crate::scan::unclosed_brace;
 use crate::strings::{dedent, push_source_text, push_text};
 
 #[derive(pest_derive::Parser)]
@@ -104,69 +105,6 @@ pub(crate) fn syntax_diagnostic(
         diag = diag.help("see docs/language.md for the syntax of blocks, attributes and values");
     }
     diag
-}
-
-/// The outermost `{` between `from` and `to` that is still open at `to` (strings, their
-/// interpolations and comments skipped), for pointing at it when a file ends inside a block.
-fn unclosed_brace(text: &str, from: usize, to: usize) -> Option<usize> {
-    enum Open {
-        Brace(usize),
-        Interpolation,
-        Str(usize),
-    }
-    let bytes = &text.as_bytes()[..to.min(text.len())];
-    let mut stack: Vec<Open> = Vec::new();
-    let mut index = from;
-    while index < bytes.len() {
-        let rest = &bytes[index..];
-        if let Some(Open::Str(width)) = stack.last() {
-            let width = *width;
-            if rest[0] == b'\\' {
-                index += 2;
-            } else if rest.starts_with(b"${") {
-                stack.push(Open::Interpolation);
-                index += 2;
-            } else if rest[0] == b'"' && (width == 1 || rest.starts_with(b"\"\"\"")) {
-                stack.pop();
-                index += width;
-            } else {
-                index += 1;
-            }
-            continue;
-        }
-        if rest.starts_with(b"//") {
-            index += rest
-                .iter()
-                .position(|byte| *byte == b'\n')
-                .unwrap_or(rest.len());
-            continue;
-        }
-        if rest.starts_with(b"/*") {
-            index += rest[2..]
-                .windows(2)
-                .position(|pair| pair == b"*/")
-                .map_or(rest.len(), |end| end + 4);
-            continue;
-        }
-        match rest[0] {
-            b'"' => {
-                let width = if rest.starts_with(b"\"\"\"") { 3 } else { 1 };
-                stack.push(Open::Str(width));
-                index += width;
-                continue;
-            }
-            b'{' => stack.push(Open::Brace(index)),
-            b'}' => {
-                stack.pop();
-            }
-            _ => {}
-        }
-        index += 1;
-    }
-    stack.into_iter().find_map(|open| match open {
-        Open::Brace(offset) => Some(offset),
-        Open::Interpolation | Open::Str(_) => None,
-    })
 }
 
 fn rule_name(rule: Rule) -> Option<&'static str> {

@@ -6,7 +6,9 @@ use pipec_span::{FileId, Span};
 
 use crate::ast::File;
 use crate::parser::{parse_segment, syntax_diagnostic};
-use crate::scan::{bare_carriage_return, item_start_after, item_start_before, too_deep, MAX_DEPTH};
+use crate::scan::{
+    bare_carriage_return, item_start_after, item_start_before, too_deep, unclosed_brace, MAX_DEPTH,
+};
 
 /// Parses one file. Always returns a `File` (possibly partial) and the syntax diagnostics.
 ///
@@ -107,9 +109,30 @@ fn parse_recovering(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnost
             }
             Err(boxed) => {
                 let (position, error) = *boxed;
-                diagnostics.push(syntax_diagnostic(file, text, start, position, &error));
+                let mut diagnostic = syntax_diagnostic(file, text, start, position, &error);
+                // A file that ends inside a block: the broken item is the one whose `{` is
+                // still open, and the closing `}` most likely belongs before the next line that
+                // starts an item. Resuming there keeps the items after it (their diagnostics,
+                // hover, outline) instead of swallowing the rest of the file into the block.
+                let (broken_at, resume_from) = match (position >= text.len())
+                    .then(|| unclosed_brace(text, start, position))
+                    .flatten()
+                {
+                    Some(open) => {
+                        if let Some(next) = item_start_after(text, open + 1) {
+                            let line_end = text[next..].find('\n').map_or(text.len(), |i| next + i);
+                            diagnostic = diagnostic.secondary(
+                                Span::new(file, next, line_end.max(next)),
+                                "the next item starts here: is a `}` missing before it?",
+                            );
+                        }
+                        (open, open + 1)
+                    }
+                    None => (position, position.max(start + 1)),
+                };
+                diagnostics.push(diagnostic);
                 // Keep the complete items before the broken one.
-                let cut = item_start_before(text, start, position);
+                let cut = item_start_before(text, start, broken_at);
                 if cut > start {
                     if let Some(mut parsed) = fast_segment(start, cut) {
                         items.append(&mut parsed);
@@ -120,7 +143,7 @@ fn parse_recovering(file: FileId, text: &str, fast: bool) -> (File, Vec<Diagnost
                     }
                 }
                 // Resume at the next line that starts a top-level item.
-                match item_start_after(text, position.max(start + 1)) {
+                match item_start_after(text, resume_from) {
                     Some(next) => start = next,
                     None => break,
                 }

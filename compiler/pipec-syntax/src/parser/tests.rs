@@ -116,12 +116,31 @@ fn a_lone_carriage_return_is_reported() {
 #[test]
 fn an_unclosed_brace_is_pointed_at() {
     let text = "repo app {\n  name = \"a${b}\" // }\n  /* } */\nrole web {\n  profile = true\n}\n";
-    let (_, diagnostics) = parse_file(FileId(0), text);
+    let (file, diagnostics) = parse_file(FileId(0), text);
     insta::assert_debug_snapshot!(diagnostics);
     assert_eq!(
         diagnostics[0].labels[1].span.start(),
         text.find('{').unwrap_or(0)
     );
+    // Parsing resumes at the next item, which is pointed at as where a `}` is probably missing.
+    assert_eq!(
+        diagnostics[0].labels[2].span.start(),
+        text.find("role").unwrap_or(0)
+    );
+    assert_eq!(file.items.len(), 1, "{file:?}");
+}
+
+/// The items before an unclosed block are kept, as are those after it.
+#[test]
+fn items_around_an_unclosed_block_are_kept() {
+    let text = "tags = { a = \"b\" }\nrepo app {\n  name = \"a\"\nrole web {\n  profile = true\n}\nrole db {\n}\n";
+    for (file, diagnostics) in [
+        parse_file(FileId(0), text),
+        crate::parse_file_with_pest(FileId(0), text),
+    ] {
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(file.items.len(), 3, "{file:?}");
+    }
 }
 
 /// Recovery through the fast parser gives exactly pest's result on broken files: every line of
