@@ -2,7 +2,8 @@
 # Builds a release of pipec for this machine into a dist folder:
 #   pipec-VERSION-TRIPLE.tar.gz   pipec-VERSION-TRIPLE/ with pipec, README.md, LICENSE, install.md,
 #                                 lsp.md, completions/ (pipec.bash, _pipec for zsh, pipec.fish)
-#                                 and nvim/ (the Neovim plugin directory, editors/nvim)
+#                                 nvim/ (the Neovim plugin directory, editors/nvim) and
+#                                 tree-sitter-pipe/ beside it (the grammar :PipecInstallParser compiles)
 #   pipec-PLATFORM-VERSION.vsix   the VS Code extension with the same pipec inside
 #   SHA256SUMS                    `sha256sum -c SHA256SUMS` checks both
 # VERSION is the workspace's (Cargo.toml, [workspace.package]); the binary and the extension
@@ -89,6 +90,8 @@ cp docs/install.md docs/lsp.md "$pkg/"
 "$binary" completions zsh > "$pkg/completions/_pipec"
 "$binary" completions fish > "$pkg/completions/pipec.fish"
 cp -R editors/nvim "$pkg/nvim"
+# The plugin finds the grammar beside its own directory (grammar_dir() in lua/pipec/init.lua).
+cp -R editors/tree-sitter-pipe "$pkg/tree-sitter-pipe"
 mtime="$(git log -1 --format=%ct 2> /dev/null || echo 0)"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" -C "$stage" -cf - "$name" \
   | gzip -n -9 > "$dist/$name.tar.gz"

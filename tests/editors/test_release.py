@@ -1,7 +1,8 @@
 """scripts/release.sh on the debug build (PIPEC_RELEASE_PROFILE=dev) into a temporary dist
 folder (PIPEC_DIST): the tarball, the .vsix and SHA256SUMS are there and check; the tarball
 holds a pipec that runs and reports the workspace's version, README, LICENSE, the shell
-completions and the Neovim plugin directory; the .vsix carries the same version. A rerun removes only the files its
+completions, the Neovim plugin directory and the tree-sitter grammar beside it (compiled here as
+:PipecInstallParser does); the .vsix carries the same version. A rerun removes only the files its
 marker lists; a non-empty folder the script did not make is refused and left alone."""
 
 import os
@@ -70,6 +71,10 @@ def test_release_outputs_check_and_hold_what_they_should(tmp_path):
             "nvim/lua/pipec/init.lua",
             "nvim/ftdetect/pipe.vim",
             "nvim/ftplugin/pipe.lua",
+            "nvim/queries/pipe/highlights.scm",
+            "tree-sitter-pipe/src/parser.c",
+            "tree-sitter-pipe/src/tree_sitter/parser.h",
+            "tree-sitter-pipe/queries/highlights.scm",
         ]:
             assert f"{name}/{expected}" in members, (expected, sorted(members))
         assert members[f"{name}/pipec"].mode & 0o111, "pipec is executable"
@@ -84,6 +89,14 @@ def test_release_outputs_check_and_hold_what_they_should(tmp_path):
     assert "complete" in (pkg / "completions" / "pipec.bash").read_text()
     assert (pkg / "completions" / "_pipec").read_text().startswith("#compdef pipec")
     assert "complete -c pipec" in (pkg / "completions" / "pipec.fish").read_text()
+    # The grammar in the tarball is complete: it compiles as :PipecInstallParser compiles it.
+    grammar = pkg / "tree-sitter-pipe"
+    built = subprocess.run(
+        ["cc", "-o", str(tmp_path / "pipe.so"), "-shared", "-fPIC", "-O0", "-std=c11",
+         "-I", str(grammar / "src"), str(grammar / "src" / "parser.c")],
+        capture_output=True, text=True,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
 
     with zipfile.ZipFile(dist / f"pipec-linux-x64-{version}.vsix") as vsix:
         names = vsix.namelist()
