@@ -239,11 +239,18 @@ fn circles(edges: &BTreeMap<(String, String), Edge>) -> Vec<Vec<String>> {
     out
 }
 
-fn crates() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(workspace().join("compiler"))
+/// The workspace's crates under `compiler/`: name and directory, sorted by name.
+fn crates() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(workspace().join("compiler"))
         .expect("compiler dir")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.join("Cargo.toml").is_file())
+        .map(|p| {
+            (
+                p.file_name().expect("name").to_string_lossy().into_owned(),
+                p,
+            )
+        })
         .collect();
     out.sort();
     out
@@ -252,12 +259,7 @@ fn crates() -> Vec<PathBuf> {
 /// Renders every circle of every crate, with the references that close it.
 fn all_circles() -> Vec<String> {
     let mut report = Vec::new();
-    for krate in crates() {
-        let name = krate
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
+    for (name, krate) in crates() {
         for (parent, edges) in sibling_edges(&krate.join("src")) {
             for circle in circles(&edges) {
                 let at = if parent.is_empty() {
@@ -353,12 +355,7 @@ fn confined_dependencies_stay_in_their_crate() {
         ("tokio", &["pipec-deploy", "pipec-cli"]),
     ];
     let mut bad = Vec::new();
-    for krate in crates() {
-        let name = krate
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
+    for (name, krate) in crates() {
         let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).expect("manifest");
         let mut section = String::new();
         for line in manifest.lines() {
@@ -400,10 +397,7 @@ fn crates_depend_only_downwards() {
         "pipec-lsp",
         "pipec-cli",
     ];
-    let found: Vec<String> = crates()
-        .iter()
-        .map(|k| k.file_name().expect("name").to_string_lossy().into_owned())
-        .collect();
+    let found: Vec<String> = crates().into_iter().map(|(name, _)| name).collect();
     let mut listed: Vec<&str> = order.to_vec();
     listed.sort_unstable();
     assert_eq!(
