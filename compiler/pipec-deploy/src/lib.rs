@@ -37,14 +37,20 @@
 //!   Logs): [`operate::SdkOperate`] for AWS, a scripted fake under `cfg(test)` or the `fake`
 //!   feature; failures come back as diagnostics located at their `.pipe` lines.
 //! - [`CloudFormationApi`](api::CloudFormationApi) is the seam: [`SdkClient`] for AWS (or an
-//!   emulator through `endpoint_url`), [`fake::FakeCloudFormation`] for fault tests.
+//!   emulator through `endpoint_url`), `fake::FakeCloudFormation` for fault tests (compiled only
+//!   under `cfg(test)` or with the `fake` feature, like the operate fake).
 #![warn(missing_docs)]
 
 pub mod api;
 mod apply;
+mod change_set;
 mod destroy;
+mod diff;
 mod errors;
+mod events;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
+mod located;
 mod manifest;
 pub mod operate;
 mod options;
@@ -53,13 +59,17 @@ mod progress;
 mod render;
 mod reviewed;
 pub(crate) mod sdk;
+mod stack;
 mod tokens;
 
 pub use apply::{apply, ApplyOutcome, ApplyReport, ResourceFailure};
+pub use change_set::plan;
 pub use destroy::{
     destroy, outputs, DestroyOutcome, DestroyReport, OutputEntry, OutputsReport, RetainedResource,
 };
 pub use errors::{api_diagnostic, classify};
+pub use events::{is_in_progress, ProgressEvent};
+pub use located::Located;
 pub use manifest::{
     parse_source, source_location, Manifest, ManifestAction, ManifestBuild, ManifestDeploy,
     ManifestHook, ManifestOutput, ManifestPipeline, ManifestResource, ManifestStage, TemplateEntry,
@@ -67,14 +77,13 @@ pub use manifest::{
 };
 pub use options::{
     Answer, CancelFlag, CollectProgress, ConfirmSubject, Confirmer, DeployOptions, DeployRequest,
-    NoProgress, NonInteractive, PollPolicy, ProgressSink,
+    NoProgress, NonInteractive, PollPolicy, ProgressSink, EXIT_INTERRUPTED,
 };
 pub use pipec_diagnostics::Diagnostic;
 pub use plan::{
-    plan, ChangeAction, Plan, PlanExit, PlanKind, PropertyChange, ResourceChange,
+    ChangeAction, Plan, PlanExit, PlanKind, PropertyChange, ResourceChange,
     MAX_INLINE_TEMPLATE_BYTES,
 };
-pub use progress::{is_in_progress, ProgressEvent};
 pub use render::{
     render_apply, render_destroy, render_event, render_outputs, render_plan, RenderOptions,
 };

@@ -26,35 +26,13 @@ use crate::manifest::{parse_source, Manifest, ManifestPipeline};
 use crate::options::{CancelFlag, PollPolicy};
 use api::{ActionState, ExecutionSummary, OperateApi, StageState};
 
+pub use crate::located::Located;
 pub use logs::{
     find_run_line, follow_build, logs, BuildLogs, DeployLogs, LogGroup, LogTarget, LogsReport,
     LogsRequest,
 };
 pub use render::{render_logs, render_release_line, render_status};
 pub use sdk::{operate_client_from_options, SdkOperate};
-
-/// A diagnostic and the `.pipe` line (`file`, 1-based line) it belongs at, when known.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Located {
-    /// The diagnostic.
-    pub diagnostic: Diagnostic,
-    /// Where in the `.pipe` file.
-    pub location: Option<(String, u32)>,
-}
-
-impl Serialize for Located {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("code", self.diagnostic.code.number())?;
-        map.serialize_entry("message", &self.diagnostic.message)?;
-        map.serialize_entry("notes", &self.diagnostic.notes)?;
-        map.serialize_entry("help", &self.diagnostic.help)?;
-        map.serialize_entry("file", &self.location.as_ref().map(|(f, _)| f))?;
-        map.serialize_entry("line", &self.location.as_ref().map(|(_, l)| l))?;
-        map.end()
-    }
-}
 
 /// Which stack and pipeline the operate verbs work on.
 #[derive(Clone, Debug)]
