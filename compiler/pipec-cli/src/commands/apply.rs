@@ -6,7 +6,8 @@
 
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{Changing, CommonArgs};
+use crate::aws::args::CommonArgs;
+use crate::aws::changing::Changing;
 
 /// Arguments of `pipec apply`.
 #[derive(Debug, clap::Args)]
@@ -36,7 +37,7 @@ pub(crate) struct Args {
 
 /// Applies; returns the exit code.
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
-    let changing = match Changing::start(&args.common, args.yes, color, |options| {
+    let mut changing = match Changing::start(&args.common, args.yes, color, |options| {
         options.replace_failed = args.replace_failed;
         options.allow_data_loss = args.allow_data_loss;
         options.no_wait = args.no_wait;
@@ -55,5 +56,5 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
             None => pipec_deploy::apply(client, request, confirmer, sink).await,
         }
     });
-    changing.finish(result)
+    changing.finish(&result)
 }
