@@ -3,7 +3,8 @@
 //! there). Plan a new stack, refuse an apply without `--yes` and without a terminal, apply,
 //! plan again (no changes), change a tag, keep its change set (`plan --keep`) and apply exactly
 //! that one (`apply --change-set`), read the outputs, refuse a plan that
-//! removes the repository, and destroy (listing what is retained).
+//! removes the repository, and destroy (listing what is retained). Then, against its own moto:
+//! an account without a default VPC (plan and apply stop with P6033 at the instance).
 //!
 //! moto does not model CodeCommit/CodeBuild/CodeDeploy/CodePipeline in CloudFormation, so the
 //! harness runs it with placeholder models for those types (`tests/moto/`); the template pipec
@@ -14,7 +15,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use pipec_tests::{pipec_against, repo_root, start_moto, CliRun};
+use pipec_tests::{pipec_against, repo_root, start_moto, test_venv, CliRun};
 
 fn pipec(dir: &Path, endpoint: &str, args: &[&str]) -> CliRun {
     pipec_against(dir, endpoint, args)
@@ -227,5 +228,92 @@ fn seed_example_through_the_cli_against_moto() {
     insta::assert_snapshot!("deploy_cli_destroy", destroyed.stdout);
     let gone = pipec(dir, endpoint, &["outputs", "pipeline.pipe"]);
     assert_eq!(gone.code, 1);
+    drop(moto);
+}
+
+/// Deletes moto's default VPC of `us-east-1` (and its subnets and internet gateway) with boto3,
+/// as in an account without one.
+fn delete_default_vpc(endpoint: &str) {
+    let script = r#"
+import sys
+import boto3
+
+ec2 = boto3.client("ec2", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+default = [{"Name": "isDefault", "Values": ["true"]}]
+for vpc in ec2.describe_vpcs(Filters=default)["Vpcs"]:
+    vpc_id = vpc["VpcId"]
+    for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
+        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    gateways = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]
+    for gateway in gateways:
+        ec2.detach_internet_gateway(InternetGatewayId=gateway["InternetGatewayId"], VpcId=vpc_id)
+        ec2.delete_internet_gateway(InternetGatewayId=gateway["InternetGatewayId"])
+    ec2.delete_vpc(VpcId=vpc_id)
+print(len(ec2.describe_vpcs(Filters=default)["Vpcs"]))
+"#;
+    let venv = test_venv().expect("the test venv (scripts/setup-test-tools.sh)");
+    let output = std::process::Command::new(venv.join("bin/python"))
+        .args(["-c", script, endpoint])
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run python");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "0");
+}
+
+/// An account without a default VPC: `plan` and `apply` stop before any change set with
+/// `P6033` at the instance's line, saying what to set; with `subnet` and `vpc` set, the same
+/// account plans.
+#[test]
+fn a_missing_default_vpc_is_found_at_plan_time() {
+    let moto = start_moto();
+    let endpoint = moto.endpoint.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let seed = repo_root().join("examples/seed-ec2/pipeline.pipe");
+    std::fs::copy(&seed, dir.join("pipeline.pipe")).unwrap();
+    // With moto's default VPC the plan goes through (and says nothing about networks).
+    let fine = pipec(dir, endpoint, &["plan", "pipeline.pipe"]);
+    assert_eq!(fine.code, 0, "{}", fine.stderr);
+    assert!(!fine.stderr.contains("P6033"), "{}", fine.stderr);
+
+    delete_default_vpc(endpoint);
+    let plan = pipec(dir, endpoint, &["plan", "pipeline.pipe"]);
+    assert_eq!(plan.code, 1, "{}", plan.stdout);
+    assert!(plan.stderr.contains("[P6033]"), "{}", plan.stderr);
+    assert!(plan.stdout.is_empty(), "{}", plan.stdout);
+    insta::assert_snapshot!("deploy_cli_plan_no_default_vpc", plan.stderr);
+    let json = pipec(
+        dir,
+        endpoint,
+        &["plan", "pipeline.pipe", "--format", "json"],
+    );
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value[0]["code"], "P6033", "{value}");
+    let apply = pipec(dir, endpoint, &["apply", "pipeline.pipe", "--yes"]);
+    assert_eq!(apply.code, 1, "{}", apply.stdout);
+    assert!(apply.stderr.contains("[P6033]"), "{}", apply.stderr);
+    let outputs = pipec(dir, endpoint, &["outputs", "pipeline.pipe"]);
+    assert!(
+        outputs.stderr.contains("P6009"),
+        "nothing was created: {}",
+        outputs.stderr
+    );
+
+    edit(
+        &dir.join("pipeline.pipe"),
+        "  type = \"t3.micro\"\n",
+        "  type = \"t3.micro\"\n  subnet = \"subnet-0123456789abcdef0\"\n  vpc = \"vpc-0123456789abcdef0\"\n",
+    );
+    let placed = pipec(dir, endpoint, &["plan", "pipeline.pipe"]);
+    assert_eq!(placed.code, 0, "{}", placed.stderr);
+    assert!(!placed.stderr.contains("P6033"), "{}", placed.stderr);
     drop(moto);
 }

@@ -31,6 +31,9 @@
 //! - Stack states: waits for (or with `no_wait` refuses) running operations; `ROLLBACK_COMPLETE`
 //!   is recreated with `replace_failed`; `UPDATE_ROLLBACK_FAILED` is explained;
 //!   `REVIEW_IN_PROGRESS` is planned as a new stack with a warning.
+//! - [`check_network`]: before planning, an `instance` without `subnet` needs the region's
+//!   default VPC; asked through [`Ec2Api`](api::Ec2Api) (`DescribeVpcs`), `P6033` at the
+//!   instance's line when there is none, a `P6034` warning when EC2 cannot be asked.
 //! - [`CancelFlag`]: the CLI's Ctrl-C handler sets it; following stops and reports `Detached`.
 //! - [`operate`]: `pipec release`, `status` and `logs` through
 //!   [`OperateApi`](operate::api::OperateApi) (CodePipeline, CodeBuild, CodeDeploy, CloudWatch
@@ -46,12 +49,14 @@ mod apply;
 mod change_set;
 mod destroy;
 mod diff;
+mod ec2;
 mod errors;
 mod events;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 mod located;
 mod manifest;
+mod network;
 pub mod operate;
 mod options;
 mod plan;
@@ -75,6 +80,7 @@ pub use manifest::{
     ManifestHook, ManifestOutput, ManifestPipeline, ManifestResource, ManifestStage, TemplateEntry,
     MANIFEST_FORMAT,
 };
+pub use network::{check_network, instances_without_subnet, NetworkCheck};
 pub use options::{
     Answer, CancelFlag, CollectProgress, ConfirmSubject, Confirmer, DeployOptions, DeployRequest,
     NoProgress, NonInteractive, PollPolicy, ProgressSink, EXIT_INTERRUPTED,

@@ -1,5 +1,6 @@
 //! The real [`CloudFormationApi`]: the AWS SDK for CloudFormation (and S3, only to stage
-//! templates over 51,200 bytes). This module owns every SDK type; each call's result is
+//! templates over 51,200 bytes); and the real [`Ec2Api`] through `ec2.rs` (EC2 `DescribeVpcs`,
+//! the default-VPC check before planning). This module owns every SDK type; each call's result is
 //! converted to the plain types of `api.rs`, and each SDK error to a classified [`ApiError`].
 
 use aws_config::retry::RetryConfig;
@@ -12,9 +13,10 @@ use pipec_diagnostics::Diagnostic;
 
 use crate::api::{
     ApiError, ApiErrorKind, ApiResult, BoxFuture, ChangeSetPage, CloudFormationApi,
-    CreateChangeSetInput, CreatedChangeSet, EventsPage, RawChangeDetail, RawResourceChange,
+    CreateChangeSetInput, CreatedChangeSet, Ec2Api, EventsPage, RawChangeDetail, RawResourceChange,
     StackEvent, StackInfo, StackOutput, StackResource,
 };
+use crate::ec2::QueryEc2;
 use crate::errors::{api_diagnostics, classify};
 
 /// How to reach AWS: the common flags of every deploy command.
@@ -36,6 +38,7 @@ pub struct AwsOptions {
 pub struct SdkClient {
     cloudformation: Client,
     s3: aws_sdk_s3::Client,
+    ec2: QueryEc2,
     region: String,
     endpoint_url: Option<String>,
 }
@@ -52,6 +55,7 @@ pub async fn client_from_options(options: &AwsOptions) -> Result<SdkClient, Vec<
     Ok(SdkClient {
         cloudformation: Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
+        ec2: QueryEc2::new(&config, &region, options.endpoint_url.as_deref()),
         region,
         endpoint_url: options.endpoint_url.clone(),
     })
@@ -559,6 +563,12 @@ impl CloudFormationApi for SdkClient {
                 None => format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region),
             })
         })
+    }
+}
+
+impl Ec2Api for SdkClient {
+    fn default_vpc(&self) -> BoxFuture<'_, ApiResult<Option<String>>> {
+        self.ec2.default_vpc()
     }
 }
 

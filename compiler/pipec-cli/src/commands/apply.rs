@@ -8,6 +8,7 @@ use termcolor::ColorChoice;
 
 use crate::aws::args::CommonArgs;
 use crate::aws::changing::Changing;
+use crate::aws::preflight::preflight;
 
 /// Arguments of `pipec apply`.
 #[derive(Debug, clap::Args)]
@@ -46,6 +47,16 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         Ok(changing) => changing,
         Err(code) => return code,
     };
+    if let Err(code) = preflight(
+        &changing.session,
+        &changing.client,
+        &changing.prepared.request,
+        &changing.prepared.built.checked.db,
+        args.common.format,
+        color,
+    ) {
+        return code;
+    }
     let (client, request) = (&changing.client, &changing.prepared.request);
     let (confirmer, sink) = (&changing.confirmer, changing.sink.as_ref());
     let result = changing.session.runtime.block_on(async move {

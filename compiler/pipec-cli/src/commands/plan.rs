@@ -5,6 +5,7 @@
 use termcolor::ColorChoice;
 
 use crate::aws::args::{self, CommonArgs};
+use crate::aws::preflight::preflight;
 use crate::aws::report;
 use crate::aws::session::Session;
 use crate::output::{EXIT_ERRORS, EXIT_OK};
@@ -40,6 +41,16 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         Err(code) => return code,
     };
     let db = &prepared.built.checked.db;
+    if let Err(code) = preflight(
+        &session,
+        &client,
+        &prepared.request,
+        db,
+        common.format,
+        color,
+    ) {
+        return code;
+    }
     let sink = crate::aws::progress::LineProgress {
         render: report::render_options(color, false),
     };
