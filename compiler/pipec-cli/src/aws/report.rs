@@ -14,7 +14,7 @@ use crate::aws::args::DeployFormat;
 use crate::compile::line_span;
 use crate::output::{self, Format, EXIT_ERRORS};
 
-/// What [`Changing::finish`] prints of a report.
+/// What a verb that changes the stack prints of its report (`changing.rs`).
 pub(crate) trait Report {
     /// Warnings met on the way (shown first).
     fn warnings(&self) -> &[Diagnostic] {
