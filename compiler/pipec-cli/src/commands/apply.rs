@@ -143,8 +143,21 @@ fn after_replacement(
         } else {
             " (or apply with `--release`)".to_string()
         };
+        // `pipec release` needs `--pipeline` when the file declares several.
+        let several = changing.prepared.request.manifest.pipelines.len() > 1;
+        let commands = pipelines
+            .iter()
+            .map(|label| {
+                if several {
+                    format!("`pipec release {file} --pipeline {label}`")
+                } else {
+                    format!("`pipec release {file}`")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         eprintln!(
-            "next: the replaced instance has no application until the pipeline runs again: run `pipec release {file}`{flag}, or push a commit"
+            "next: the replaced instance has no application until the pipeline runs again: run {commands}{flag}, or push a commit"
         );
         return EXIT_OK;
     }
