@@ -28,7 +28,14 @@ pub(crate) fn preflight(
     ));
     print_to_stderr(db, &check.warnings, color);
     if check.failed() {
-        print_errors(Some(db), &place(db, &check.errors, None), format, color);
+        let mut placed = place(db, &check.errors, None);
+        for label in placed
+            .iter_mut()
+            .flat_map(|diagnostic| &mut diagnostic.labels)
+        {
+            "no `subnet`: launched into the default VPC".clone_into(&mut label.message);
+        }
+        print_errors(Some(db), &placed, format, color);
         return Err(EXIT_ERRORS);
     }
     Ok(())
