@@ -12,12 +12,18 @@ A pipeline is also registered with moto's CodePipeline backend (its properties i
 shape), so that `pipec release` and `pipec status` find the pipeline `pipec apply` created
 (tests/tests/operate_cli.rs).
 
+moto's change sets carry no `Replacement`; CloudFormation reports `Replacement: True` for an
+`AWS::EC2::Instance` whose `ImageId`, `KeyName`, `SubnetId` or `AvailabilityZone` changes (each
+documented "Update requires: Replacement"). The wrapper adds that for those properties, so that
+`pipec plan` sees a replaced instance as it would on AWS (tests/tests/deploy_cli.rs).
+
 Usage: python moto_with_placeholders.py -H 127.0.0.1 -p PORT
 """
 
 import sys
 from typing import Any
 
+from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 from moto.server import main
@@ -129,6 +135,30 @@ def _register_pipeline(name: str, cloudformation_json: dict[str, Any], account_i
         backend.pipelines[name].executions = old.executions
 
 
+# type -> the properties whose change replaces the resource (CloudFormation's resource reference)
+REPLACING_PROPERTIES = {
+    "AWS::EC2::Instance": ("ImageId", "KeyName", "SubnetId", "AvailabilityZone"),
+}
+
+
+def _properties(template: Any, logical_id: str) -> dict[str, Any]:
+    resources = (template or {}).get("Resources") or {}
+    return (resources.get(logical_id) or {}).get("Properties") or {}
+
+
+def _diff_with_replacement(change_set: Any) -> Any:
+    changes = _original_diff(change_set)
+    for change in changes:
+        replacing = REPLACING_PROPERTIES.get(change.resource_type)
+        if change.action != "Modify" or not replacing:
+            continue
+        before = _properties(change_set.stack.template_dict, change.logical_resource_id)
+        after = _properties(change_set.template_dict, change.logical_resource_id)
+        if any(before.get(name) != after.get(name) for name in replacing):
+            change.replacement = "True"
+    return changes
+
+
 _original_class_from_type = parsing.resource_class_from_type
 
 
@@ -139,6 +169,8 @@ def _class_from_type(resource_type: str) -> Any:
 
 
 parsing.resource_class_from_type = _class_from_type
+_original_diff = cfn_models.ChangeSet.diff
+cfn_models.ChangeSet.diff = _diff_with_replacement  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     main(sys.argv[1:])

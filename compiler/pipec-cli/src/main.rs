@@ -1,7 +1,9 @@
 //! The `pipec` binary: parses the command line and dispatches to one module per verb. This is
 //! the only crate that prints; library crates return values and diagnostics.
 
+mod aws;
 mod commands;
+mod compile;
 mod outdir;
 mod output;
 

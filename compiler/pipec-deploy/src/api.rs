@@ -257,6 +257,14 @@ pub struct StackResource {
     pub reason: Option<String>,
 }
 
+/// The one EC2 question deploy asks before planning: the region's default VPC, where an
+/// instance without `subnet` is launched (and its security group without `vpc` is made).
+pub trait Ec2Api: Send + Sync {
+    /// `DescribeVpcs` filtered on `isDefault=true`: the default VPC's id, `Ok(None)` when the
+    /// account has none in the region.
+    fn default_vpc(&self) -> BoxFuture<'_, ApiResult<Option<String>>>;
+}
+
 /// The CloudFormation and S3 operations deploy uses. Every method is one API call (paging is
 /// done by the caller) and must not retry a non-idempotent call without its client token.
 pub trait CloudFormationApi: Send + Sync {

@@ -9,11 +9,14 @@ use serde::Serialize;
 
 use crate::api::StackInfo;
 use crate::api::{CloudFormationApi, StackEvent, StackOutput};
+use crate::change_set::{discard, plan_change_set};
 use crate::errors::api_diagnostics;
+use crate::events::ProgressEvent;
 use crate::manifest::{parse_source, Manifest};
-use crate::options::{ConfirmSubject, Confirmer, DeployRequest, ProgressSink};
-use crate::plan::{discard, plan_change_set, update_rollback_failed_diagnostic, Plan, PlanKind};
-use crate::progress::{follow, seen_event_ids, ProgressEvent};
+use crate::options::{ConfirmSubject, Confirmer, DeployRequest, ProgressSink, EXIT_INTERRUPTED};
+use crate::plan::{ChangeAction, Plan, PlanKind, ResourceChange};
+use crate::progress::{follow, seen_event_ids};
+use crate::stack::update_rollback_failed_diagnostic;
 use crate::tokens;
 
 /// How an apply ended.
@@ -173,7 +176,7 @@ impl ApplyReport {
         match self.outcome {
             ApplyOutcome::NoChanges | ApplyOutcome::Succeeded => 0,
             ApplyOutcome::Declined | ApplyOutcome::Failed => 1,
-            ApplyOutcome::Detached => 130,
+            ApplyOutcome::Detached => i32::from(EXIT_INTERRUPTED),
         }
     }
 
@@ -420,8 +423,8 @@ pub(crate) async fn execute_plan(
     Ok(done)
 }
 
-fn data_loss_diagnostic(change: &crate::plan::ResourceChange) -> Diagnostic {
-    let what = if change.action == crate::plan::ChangeAction::Remove {
+fn data_loss_diagnostic(change: &ResourceChange) -> Diagnostic {
+    let what = if change.action == ChangeAction::Remove {
         "removed from the stack"
     } else {
         "replaced by a new, empty resource"

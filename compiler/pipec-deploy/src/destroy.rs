@@ -10,10 +10,11 @@ use serde_json::Value;
 use crate::api::CloudFormationApi;
 use crate::apply::{confirmation_required, failures, ResourceFailure};
 use crate::errors::api_diagnostics;
+use crate::events::ProgressEvent;
 use crate::manifest::Manifest;
-use crate::options::{ConfirmSubject, Confirmer, DeployRequest, ProgressSink};
-use crate::plan::settled_stack;
-use crate::progress::{follow, seen_event_ids, ProgressEvent};
+use crate::options::{ConfirmSubject, Confirmer, DeployRequest, ProgressSink, EXIT_INTERRUPTED};
+use crate::progress::{follow, seen_event_ids};
+use crate::stack::settled_stack;
 use crate::tokens;
 
 /// How a destroy ended.
@@ -68,7 +69,7 @@ impl DestroyReport {
         match self.outcome {
             DestroyOutcome::Deleted => 0,
             DestroyOutcome::Declined | DestroyOutcome::Failed => 1,
-            DestroyOutcome::Detached => 130,
+            DestroyOutcome::Detached => i32::from(EXIT_INTERRUPTED),
         }
     }
 

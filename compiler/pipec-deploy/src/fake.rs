@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::api::{
     ApiError, ApiResult, BoxFuture, ChangeSetPage, CloudFormationApi, CreateChangeSetInput,
-    CreatedChangeSet, EventsPage, RawResourceChange, StackEvent, StackInfo, StackOutput,
+    CreatedChangeSet, Ec2Api, EventsPage, RawResourceChange, StackEvent, StackInfo, StackOutput,
     StackResource,
 };
 
@@ -721,5 +721,48 @@ impl CloudFormationApi for FakeCloudFormation {
             .call("PutObject", &format!("{bucket}/{key}"))
             .map(|()| format!("https://{bucket}.s3.us-east-1.amazonaws.com/{key}"));
         ready(result)
+    }
+}
+
+/// A scripted [`Ec2Api`]: the region's default VPC (or none), or an error for every call; it
+/// counts the calls.
+#[derive(Debug)]
+pub struct FakeEc2 {
+    answer: ApiResult<Option<String>>,
+    calls: Mutex<usize>,
+}
+
+impl FakeEc2 {
+    /// A region whose default VPC is `vpc_id` (`None`: no default VPC).
+    #[must_use]
+    pub fn default_vpc(vpc_id: Option<&str>) -> Self {
+        FakeEc2 {
+            answer: Ok(vpc_id.map(ToString::to_string)),
+            calls: Mutex::new(0),
+        }
+    }
+
+    /// Every call fails with `error` (e.g. `ec2:DescribeVpcs` denied).
+    #[must_use]
+    pub fn failing(error: ApiError) -> Self {
+        FakeEc2 {
+            answer: Err(error),
+            calls: Mutex::new(0),
+        }
+    }
+
+    /// How many times EC2 was asked.
+    #[must_use]
+    pub fn calls(&self) -> usize {
+        self.calls.lock().map(|calls| *calls).unwrap_or_default()
+    }
+}
+
+impl Ec2Api for FakeEc2 {
+    fn default_vpc(&self) -> BoxFuture<'_, ApiResult<Option<String>>> {
+        if let Ok(mut calls) = self.calls.lock() {
+            *calls += 1;
+        }
+        ready(self.answer.clone())
     }
 }

@@ -31,23 +31,34 @@
 //! - Stack states: waits for (or with `no_wait` refuses) running operations; `ROLLBACK_COMPLETE`
 //!   is recreated with `replace_failed`; `UPDATE_ROLLBACK_FAILED` is explained;
 //!   `REVIEW_IN_PROGRESS` is planned as a new stack with a warning.
+//! - [`check_network`]: before planning, an `instance` without `subnet` needs the region's
+//!   default VPC; asked through [`Ec2Api`](api::Ec2Api) (`DescribeVpcs`), `P6033` at the
+//!   instance's line when there is none, a `P6034` warning when EC2 cannot be asked.
 //! - [`CancelFlag`]: the CLI's Ctrl-C handler sets it; following stops and reports `Detached`.
 //! - [`operate`]: `pipec release`, `status` and `logs` through
 //!   [`OperateApi`](operate::api::OperateApi) (CodePipeline, CodeBuild, CodeDeploy, CloudWatch
 //!   Logs): [`operate::SdkOperate`] for AWS, a scripted fake under `cfg(test)` or the `fake`
 //!   feature; failures come back as diagnostics located at their `.pipe` lines.
 //! - [`CloudFormationApi`](api::CloudFormationApi) is the seam: [`SdkClient`] for AWS (or an
-//!   emulator through `endpoint_url`), [`fake::FakeCloudFormation`] for fault tests.
+//!   emulator through `endpoint_url`), `fake::FakeCloudFormation` for fault tests (compiled only
+//!   under `cfg(test)` or with the `fake` feature, like the operate fake).
 #![warn(missing_docs)]
 // Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod api;
 mod apply;
+mod change_set;
 mod destroy;
+mod diff;
+mod ec2;
 mod errors;
+mod events;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
+mod located;
 mod manifest;
+mod network;
 pub mod operate;
 mod options;
 mod plan;
@@ -55,28 +66,32 @@ mod progress;
 mod render;
 mod reviewed;
 pub(crate) mod sdk;
+mod stack;
 mod tokens;
 
 pub use apply::{apply, ApplyOutcome, ApplyReport, ResourceFailure};
+pub use change_set::plan;
 pub use destroy::{
     destroy, outputs, DestroyOutcome, DestroyReport, OutputEntry, OutputsReport, RetainedResource,
 };
 pub use errors::{api_diagnostic, classify};
+pub use events::{is_in_progress, ProgressEvent};
+pub use located::Located;
 pub use manifest::{
     parse_source, source_location, Manifest, ManifestAction, ManifestBuild, ManifestDeploy,
     ManifestHook, ManifestOutput, ManifestPipeline, ManifestResource, ManifestStage, TemplateEntry,
     MANIFEST_FORMAT,
 };
+pub use network::{check_network, instances_without_subnet, NetworkCheck};
 pub use options::{
     Answer, CancelFlag, CollectProgress, ConfirmSubject, Confirmer, DeployOptions, DeployRequest,
-    NoProgress, NonInteractive, PollPolicy, ProgressSink,
+    NoProgress, NonInteractive, PollPolicy, ProgressSink, EXIT_INTERRUPTED,
 };
 pub use pipec_diagnostics::Diagnostic;
 pub use plan::{
-    plan, ChangeAction, Plan, PlanExit, PlanKind, PropertyChange, ResourceChange,
+    ChangeAction, Plan, PlanExit, PlanKind, PropertyChange, ResourceChange,
     MAX_INLINE_TEMPLATE_BYTES,
 };
-pub use progress::{is_in_progress, ProgressEvent};
 pub use render::{
     render_apply, render_destroy, render_event, render_outputs, render_plan, RenderOptions,
 };

@@ -6,9 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::events::ProgressEvent;
 use crate::manifest::Manifest;
 use crate::plan::Plan;
-use crate::progress::ProgressEvent;
+
+/// The exit code of a command that stopped following on Ctrl-C (the shell's 128 + SIGINT): the
+/// operation goes on in AWS. The one definition for the library's reports and the CLI.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Everything one deploy command needs besides the API client.
 #[derive(Clone, Debug, Default)]

@@ -1,105 +1,14 @@
-//! Following a stack operation: the structured progress events, polling with backoff, showing
-//! each stack event once, and stopping early when the CLI's cancel flag is set. The stack
-//! operation itself is never cancelled from here.
+//! Following a stack operation: polling with backoff, showing each stack event once (as
+//! [`ProgressEvent`]s, `events.rs`), and stopping early when the CLI's cancel flag is set. The
+//! stack operation itself is never cancelled from here.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::api::{ApiResult, CloudFormationApi, StackEvent};
+use crate::events::{is_in_progress, ProgressEvent};
 use crate::manifest::Manifest;
 use crate::options::{CancelFlag, DeployOptions, ProgressSink};
-
-/// One thing the CLI may show while deploy works.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ProgressEvent {
-    /// Another operation runs on the stack; deploy waits for it to settle.
-    WaitingForStack {
-        /// The stack.
-        stack_name: String,
-        /// Its current status.
-        status: String,
-    },
-    /// A template over 51,200 bytes is being staged in S3.
-    UploadingTemplate {
-        /// Its size.
-        bytes: usize,
-    },
-    /// A change set is being created.
-    CreatingChangeSet {
-        /// The stack.
-        stack_name: String,
-        /// The change set.
-        change_set_name: String,
-        /// True for a new stack.
-        create: bool,
-    },
-    /// A stack left in `ROLLBACK_COMPLETE` is deleted before it is created again.
-    DeletingFailedStack {
-        /// The stack.
-        stack_name: String,
-    },
-    /// The change set is being executed.
-    Executing {
-        /// The stack.
-        stack_name: String,
-    },
-    /// The stack is being deleted.
-    Deleting {
-        /// The stack.
-        stack_name: String,
-    },
-    /// A stack event, with the `.pipe` block that declared the resource.
-    Resource {
-        /// The logical id (the stack name for the stack itself).
-        logical_id: String,
-        /// Its type.
-        resource_type: String,
-        /// `CREATE_IN_PROGRESS`, `CREATE_FAILED`, …
-        status: String,
-        /// CloudFormation's reason.
-        reason: Option<String>,
-        /// The `.pipe` block, when the manifest knows the resource.
-        block: Option<String>,
-        /// `file:line` of that block.
-        source: Option<String>,
-    },
-    /// The stack operation ended.
-    Settled {
-        /// The stack.
-        stack_name: String,
-        /// The final status.
-        status: String,
-    },
-}
-
-impl ProgressEvent {
-    /// The event for a stack event, with its manifest entry.
-    #[must_use]
-    pub fn from_stack_event(event: &StackEvent, manifest: &Manifest) -> Self {
-        let entry = manifest.resource(&event.logical_id);
-        ProgressEvent::Resource {
-            logical_id: event.logical_id.clone(),
-            resource_type: event.resource_type.clone(),
-            status: event.status.clone(),
-            reason: event.reason.clone(),
-            block: entry
-                .map(|entry| entry.block.clone())
-                .filter(|block| !block.is_empty()),
-            source: entry
-                .map(|entry| entry.source.clone())
-                .filter(|source| !source.is_empty()),
-        }
-    }
-}
-
-/// True while an operation runs on the stack (`REVIEW_IN_PROGRESS` is not an operation).
-#[must_use]
-pub fn is_in_progress(status: &str) -> bool {
-    status.ends_with("_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS"
-}
 
 /// How following ended.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use crate::apply::{ApplyOutcome, ApplyReport};
 use crate::destroy::{DestroyOutcome, DestroyReport, OutputsReport};
+use crate::events::ProgressEvent;
 use crate::plan::{ChangeAction, Plan, PlanKind, ResourceChange};
-use crate::progress::ProgressEvent;
 
 /// Rendering switches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

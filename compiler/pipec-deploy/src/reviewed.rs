@@ -11,13 +11,12 @@ use serde_json::Value;
 
 use crate::api::{ApiError, ChangeSetPage, CloudFormationApi};
 use crate::apply::{approve, execute_plan, ApplyOutcome, ApplyReport, Ownership};
+use crate::change_set::{is_no_changes, wait_for_change_set, TEMPLATE_HASH_MARK};
+use crate::diff::{build_changes, needs_deployed_template, removes_unknown};
 use crate::errors::api_diagnostics;
 use crate::options::{Confirmer, DeployRequest, ProgressSink};
-use crate::plan::{
-    build_changes, failed_create_diagnostic, is_no_changes, needs_deployed_template,
-    removes_unknown, stack_state, wait_for_change_set, Plan, PlanKind, StackState,
-    TEMPLATE_HASH_MARK,
-};
+use crate::plan::{Plan, PlanKind};
+use crate::stack::{failed_create_diagnostic, stack_state, StackState};
 use crate::tokens;
 
 /// Applies the reviewed change set `change_set` (its ARN, or its name within the stack).

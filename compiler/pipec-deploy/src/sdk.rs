@@ -1,5 +1,6 @@
 //! The real [`CloudFormationApi`]: the AWS SDK for CloudFormation (and S3, only to stage
-//! templates over 51,200 bytes). This module owns every SDK type; each call's result is
+//! templates over 51,200 bytes); and the real [`Ec2Api`] through `ec2.rs` (EC2 `DescribeVpcs`,
+//! the default-VPC check before planning). This module owns every SDK type; each call's result is
 //! converted to the plain types of `api.rs`, and each SDK error to a classified [`ApiError`].
 
 use aws_config::retry::RetryConfig;
@@ -12,9 +13,10 @@ use pipec_diagnostics::Diagnostic;
 
 use crate::api::{
     ApiError, ApiErrorKind, ApiResult, BoxFuture, ChangeSetPage, CloudFormationApi,
-    CreateChangeSetInput, CreatedChangeSet, EventsPage, RawChangeDetail, RawResourceChange,
+    CreateChangeSetInput, CreatedChangeSet, Ec2Api, EventsPage, RawChangeDetail, RawResourceChange,
     StackEvent, StackInfo, StackOutput, StackResource,
 };
+use crate::ec2::QueryEc2;
 use crate::errors::{api_diagnostics, classify};
 
 /// How to reach AWS: the common flags of every deploy command.
@@ -36,6 +38,7 @@ pub struct AwsOptions {
 pub struct SdkClient {
     cloudformation: Client,
     s3: aws_sdk_s3::Client,
+    ec2: QueryEc2,
     region: String,
     endpoint_url: Option<String>,
 }
@@ -52,6 +55,7 @@ pub async fn client_from_options(options: &AwsOptions) -> Result<SdkClient, Vec<
     Ok(SdkClient {
         cloudformation: Client::new(&config),
         s3: aws_sdk_s3::Client::from_conf(s3_config),
+        ec2: QueryEc2::new(&config, &region, options.endpoint_url.as_deref()),
         region,
         endpoint_url: options.endpoint_url.clone(),
     })
@@ -169,16 +173,45 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn stack_missing<E>(error: &SdkError<E, HttpResponse>) -> bool
+/// The result of an SDK call (`….send().await`) as an [`ApiResult`]: the one place where SDK
+/// errors become classified [`ApiError`]s, and where "not found" answers become `None`.
+pub(crate) trait Sent<T> {
+    /// The output, or the error converted for `operation` (`DescribeStacks`).
+    fn or_api(self, operation: &str) -> ApiResult<T>;
+    /// As [`Sent::or_api`], with `Ok(None)` when the service's error code and message answer
+    /// `missing` (the thing asked for does not exist).
+    fn or_missing(self, operation: &str, missing: fn(&str, &str) -> bool) -> ApiResult<Option<T>>;
+}
+
+impl<T, E> Sent<T> for Result<T, SdkError<E, HttpResponse>>
 where
-    E: ProvideErrorMetadata,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    error.as_service_error().is_some_and(|service| {
-        service.code() == Some("ValidationError")
-            && service
-                .message()
-                .is_some_and(|m| m.contains("does not exist"))
-    })
+    fn or_api(self, operation: &str) -> ApiResult<T> {
+        self.map_err(|error| convert(operation, &error))
+    }
+
+    fn or_missing(self, operation: &str, missing: fn(&str, &str) -> bool) -> ApiResult<Option<T>> {
+        match self {
+            Ok(output) => Ok(Some(output)),
+            Err(error)
+                if error.as_service_error().is_some_and(|service| {
+                    missing(
+                        service.code().unwrap_or_default(),
+                        service.message().unwrap_or_default(),
+                    )
+                }) =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(convert(operation, &error)),
+        }
+    }
+}
+
+/// CloudFormation's answer for a stack that does not exist.
+fn stack_missing(code: &str, message: &str) -> bool {
+    code == "ValidationError" && message.contains("does not exist")
 }
 
 fn opt(text: Option<&str>) -> Option<String> {
@@ -196,16 +229,15 @@ impl CloudFormationApi for SdkClient {
         stack_name: &'a str,
     ) -> BoxFuture<'a, ApiResult<Option<StackInfo>>> {
         Box::pin(async move {
-            let result = self
+            let Some(output) = self
                 .cloudformation
                 .describe_stacks()
                 .stack_name(stack_name)
                 .send()
-                .await;
-            let output = match result {
-                Ok(output) => output,
-                Err(error) if stack_missing(&error) => return Ok(None),
-                Err(error) => return Err(convert("DescribeStacks", &error)),
+                .await
+                .or_missing("DescribeStacks", stack_missing)?
+            else {
+                return Ok(None);
             };
             Ok(output.stacks().first().map(|stack| StackInfo {
                 stack_id: text(stack.stack_id()),
@@ -236,7 +268,7 @@ impl CloudFormationApi for SdkClient {
                 .stack_name(stack_name)
                 .send()
                 .await
-                .map_err(|error| convert("GetTemplate", &error))?;
+                .or_api("GetTemplate")?;
             Ok(text(output.template_body()))
         })
     }
@@ -255,7 +287,7 @@ impl CloudFormationApi for SdkClient {
                 .template_stage(TemplateStage::Original)
                 .send()
                 .await
-                .map_err(|error| convert("GetTemplate", &error))?;
+                .or_api("GetTemplate")?;
             Ok(text(output.template_body()))
         })
     }
@@ -282,10 +314,7 @@ impl CloudFormationApi for SdkClient {
             for capability in &input.capabilities {
                 request = request.capabilities(Capability::from(capability.as_str()));
             }
-            let output = request
-                .send()
-                .await
-                .map_err(|error| convert("CreateChangeSet", &error))?;
+            let output = request.send().await.or_api("CreateChangeSet")?;
             Ok(CreatedChangeSet {
                 change_set_id: text(output.id()),
                 stack_id: text(output.stack_id()),
@@ -311,7 +340,7 @@ impl CloudFormationApi for SdkClient {
                 .set_next_token(next_token.map(ToString::to_string))
                 .send()
                 .await
-                .map_err(|error| convert("DescribeChangeSet", &error))?;
+                .or_api("DescribeChangeSet")?;
             let changes = output
                 .changes()
                 .iter()
@@ -397,7 +426,7 @@ impl CloudFormationApi for SdkClient {
                 .change_set_name(change_set_id)
                 .send()
                 .await
-                .map_err(|error| convert("DeleteChangeSet", &error))?;
+                .or_api("DeleteChangeSet")?;
             Ok(())
         })
     }
@@ -416,7 +445,7 @@ impl CloudFormationApi for SdkClient {
                 .client_request_token(client_token)
                 .send()
                 .await
-                .map_err(|error| convert("ExecuteChangeSet", &error))?;
+                .or_api("ExecuteChangeSet")?;
             Ok(())
         })
     }
@@ -434,7 +463,7 @@ impl CloudFormationApi for SdkClient {
                 .set_next_token(next_token.map(ToString::to_string))
                 .send()
                 .await
-                .map_err(|error| convert("DescribeStackEvents", &error))?;
+                .or_api("DescribeStackEvents")?;
             let events = output
                 .stack_events()
                 .iter()
@@ -472,7 +501,7 @@ impl CloudFormationApi for SdkClient {
                 .stack_name(stack_name)
                 .send()
                 .await
-                .map_err(|error| convert("DescribeStackResources", &error))?;
+                .or_api("DescribeStackResources")?;
             Ok(output
                 .stack_resources()
                 .iter()
@@ -502,7 +531,7 @@ impl CloudFormationApi for SdkClient {
                 .client_request_token(client_token)
                 .send()
                 .await
-                .map_err(|error| convert("DeleteStack", &error))?;
+                .or_api("DeleteStack")?;
             Ok(())
         })
     }
@@ -528,12 +557,18 @@ impl CloudFormationApi for SdkClient {
                 ))
                 .send()
                 .await
-                .map_err(|error| convert("PutObject", &error))?;
+                .or_api("PutObject")?;
             Ok(match &self.endpoint_url {
                 Some(endpoint) => format!("{}/{bucket}/{key}", endpoint.trim_end_matches('/')),
                 None => format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region),
             })
         })
+    }
+}
+
+impl Ec2Api for SdkClient {
+    fn default_vpc(&self) -> BoxFuture<'_, ApiResult<Option<String>>> {
+        self.ec2.default_vpc()
     }
 }
 
@@ -553,7 +588,7 @@ impl SdkClient {
             .prefix(&prefix)
             .send()
             .await
-            .map_err(|error| convert("ListBuckets", &error))?;
+            .or_api("ListBuckets")?;
         if let Some(name) = listed
             .buckets()
             .iter()
@@ -573,10 +608,7 @@ impl SdkClient {
                     .build(),
             );
         }
-        request
-            .send()
-            .await
-            .map_err(|error| convert("CreateBucket", &error))?;
+        request.send().await.or_api("CreateBucket")?;
         Ok(name)
     }
 }

@@ -187,6 +187,8 @@ codes! {
     NO_LOGS = "P6030" "no-logs" Error;
     UNKNOWN_LOG_TARGET = "P6031" "unknown-log-target" Error;
     DEPLOYMENT_FAILED = "P6032" "deployment-failed" Error;
+    NO_DEFAULT_VPC = "P6033" "no-default-vpc" Error;
+    DEFAULT_VPC_UNKNOWN = "P6034" "default-vpc-unknown" Warning;
     // P7xxx: local run (pipec-run) — add below this line.
     RUN_BUILD_FAILED = "P7001" "build-failed" Error;
     RUN_MISSING_ARTIFACT = "P7002" "missing-artifact" Error;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use pipec_diagnostics::Diagnostic;
 use termcolor::ColorChoice;
 
-use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::compile::compile;
+use crate::output::{self, Format, EXIT_OK, EXIT_USAGE};
 
 /// Arguments of `pipec build`.
 #[derive(Debug, clap::Args)]
@@ -26,45 +27,6 @@ pub(crate) struct Args {
     /// Exit with 1 (and write nothing) when there are warnings.
     #[arg(long)]
     pub(crate) deny_warnings: bool,
-}
-
-/// What a successful compile produced.
-pub(crate) struct Built {
-    pub(crate) checked: pipec_driver::Checked,
-    pub(crate) artifacts: pipec_driver::Artifacts,
-}
-
-/// Checks and emits `file`; prints diagnostics. `Err(exit code)` when nothing can be built.
-pub(crate) fn compile(
-    file: &Path,
-    vars: &[(String, String)],
-    format: Format,
-    color: ColorChoice,
-    deny_warnings: bool,
-) -> Result<Built, u8> {
-    let text = match output::read_root(file) {
-        Ok(text) => text,
-        Err(diagnostic) => {
-            output::print_plain(&diagnostic, format, color);
-            return Err(EXIT_USAGE);
-        }
-    };
-    let name = file.to_string_lossy().into_owned();
-    let mut checked = pipec_driver::check(&name, text, &output::DiskLoader, vars);
-    let artifacts = pipec_driver::build(&mut checked);
-    output::print_diagnostics(&checked.db, checked.diagnostics(), format, color);
-    let (errors, warnings) = pipec_driver::counts(checked.diagnostics());
-    match artifacts {
-        Some(artifacts) if errors == 0 && !(deny_warnings && warnings > 0) => {
-            Ok(Built { checked, artifacts })
-        }
-        _ => {
-            if format != Format::Json {
-                crate::commands::check::summary(errors, warnings);
-            }
-            Err(EXIT_ERRORS)
-        }
-    }
 }
 
 /// Builds; returns the exit code.

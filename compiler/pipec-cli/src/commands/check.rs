@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use termcolor::ColorChoice;
 
-use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::compile::{load, summary};
+#[cfg(not(feature = "deep"))]
+use crate::output::EXIT_USAGE;
+use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK};
 
 /// Arguments of `pipec check`.
 #[derive(Debug, clap::Args)]
@@ -34,22 +37,23 @@ pub(crate) const NO_DEEP: &str = "error: pipec was built without the `deep` feat
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     if args.deep {
         #[cfg(feature = "deep")]
-        return crate::commands::deep::run(args, color);
+        return crate::commands::deep::run(
+            &args.file,
+            &args.vars,
+            args.format,
+            args.deny_warnings,
+            color,
+        );
         #[cfg(not(feature = "deep"))]
         {
             eprintln!("{NO_DEEP}");
             return EXIT_USAGE;
         }
     }
-    let text = match output::read_root(&args.file) {
-        Ok(text) => text,
-        Err(diagnostic) => {
-            output::print_plain(&diagnostic, args.format, color);
-            return EXIT_USAGE;
-        }
+    let checked = match load(&args.file, &args.vars, args.format, color) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
-    let name = args.file.to_string_lossy().into_owned();
-    let checked = pipec_driver::check(&name, text, &output::DiskLoader, &args.vars);
     let diagnostics = checked.diagnostics();
     output::print_diagnostics(&checked.db, diagnostics, args.format, color);
     let (errors, warnings) = pipec_driver::counts(diagnostics);
@@ -64,18 +68,4 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     // The process ends right after: freeing the program (a sixth of a check) buys nothing.
     std::mem::forget(checked);
     code
-}
-
-pub(crate) fn summary(errors: usize, warnings: usize) {
-    let plural =
-        |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
-    if errors == 0 && warnings == 0 {
-        eprintln!("ok: no problems found");
-    } else {
-        eprintln!(
-            "{}, {}",
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        );
-    }
 }

@@ -3,6 +3,8 @@
 //! becomes a `P5003` diagnostic at the `.pipe` line that declared the resource concerned (the
 //! resource's `Metadata.pipec.source`, `file:line`).
 
+use std::path::Path;
+
 use cloudformation_validate::{
     diagnostics::Diagnostic as Finding, validate_bytes_with_path, CompositeEngine,
     CompositeEngineConfig, SchemaValidator, Severity as Level, ValidateConfig,
@@ -12,24 +14,24 @@ use pipec_span::SourceDb;
 use serde_json::Value;
 use termcolor::ColorChoice;
 
-use crate::commands::check::{summary, Args};
-use crate::commands::deploy::line_span;
-use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::compile::{line_span, load, summary};
+use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK};
 
 /// The name the validator is given for the template (it shows in nothing we print).
 const TEMPLATE: &str = "template.json";
 
 /// Checks, emits and validates the file; returns the exit code.
-pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
-    let text = match output::read_root(&args.file) {
-        Ok(text) => text,
-        Err(diagnostic) => {
-            output::print_plain(&diagnostic, args.format, color);
-            return EXIT_USAGE;
-        }
+pub(crate) fn run(
+    file: &Path,
+    vars: &[(String, String)],
+    format: Format,
+    deny_warnings: bool,
+    color: ColorChoice,
+) -> u8 {
+    let mut checked = match load(file, vars, format, color) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
-    let name = args.file.to_string_lossy().into_owned();
-    let mut checked = pipec_driver::check(&name, text, &output::DiskLoader, &args.vars);
     let artifacts = pipec_driver::build(&mut checked);
     let mut diagnostics = checked.diagnostics().to_vec();
     // With errors there is no template: the program's own diagnostics are the whole answer.
@@ -40,12 +42,12 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         }
     }
     pipec_diagnostics::sort(&mut diagnostics);
-    output::print_diagnostics(&checked.db, &diagnostics, args.format, color);
+    output::print_diagnostics(&checked.db, &diagnostics, format, color);
     let (errors, warnings) = pipec_driver::counts(&diagnostics);
-    if args.format != Format::Json {
+    if format != Format::Json {
         summary(errors, warnings);
     }
-    if errors > 0 || (args.deny_warnings && warnings > 0) {
+    if errors > 0 || (deny_warnings && warnings > 0) {
         EXIT_ERRORS
     } else {
         EXIT_OK

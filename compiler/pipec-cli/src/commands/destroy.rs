@@ -3,7 +3,8 @@
 
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{Changing, CommonArgs};
+use crate::aws::args::CommonArgs;
+use crate::aws::changing::Changing;
 
 /// Arguments of `pipec destroy`.
 #[derive(Debug, clap::Args)]
@@ -20,7 +21,7 @@ pub(crate) struct Args {
 
 /// Destroys; returns the exit code.
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
-    let changing = match Changing::start(&args.common, args.yes, color, |options| {
+    let mut changing = match Changing::start(&args.common, args.yes, color, |options| {
         options.no_wait = args.no_wait;
     }) {
         Ok(changing) => changing,
@@ -32,5 +33,5 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         &changing.confirmer,
         changing.sink.as_ref(),
     ));
-    changing.finish(result)
+    changing.finish(&result)
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use pipec_diagnostics::{Code, Diagnostic};
+use pipec_span::SourceDb;
 use termcolor::ColorChoice;
 
 use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
@@ -34,15 +35,11 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
             }
         };
         let Some(formatted) = pipec_driver::format(&text) else {
-            let name = path.to_string_lossy().into_owned();
-            let checked = pipec_driver::check(&name, text, &pipec_driver::NoFiles, &[]);
-            let syntax: Vec<Diagnostic> = checked
-                .diagnostics()
-                .iter()
-                .filter(|diag| diag.code.number().starts_with("P1"))
-                .cloned()
-                .collect();
-            output::print_diagnostics(&checked.db, &syntax, Format::Human, color);
+            // Only the parse decides whether a file can be formatted: show its errors.
+            let mut db = SourceDb::new();
+            let file = db.add(path.to_string_lossy().into_owned(), text);
+            let (_, syntax) = pipec_syntax::parse_file(file, db.text(file));
+            output::print_diagnostics(&db, &syntax, Format::Human, color);
             eprintln!(
                 "{}: not formatted (fix the syntax errors first)",
                 path.display()

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use termcolor::ColorChoice;
 
-use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+use crate::compile::load;
+use crate::output::{self, Format, EXIT_ERRORS, EXIT_OK};
 
 /// The picture's language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -30,15 +31,10 @@ pub(crate) struct Args {
 
 /// Prints the graph; returns the exit code.
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
-    let text = match output::read_root(&args.file) {
-        Ok(text) => text,
-        Err(diagnostic) => {
-            output::print_plain(&diagnostic, Format::Human, color);
-            return EXIT_USAGE;
-        }
+    let checked = match load(&args.file, &args.vars, Format::Human, color) {
+        Ok(checked) => checked,
+        Err(code) => return code,
     };
-    let name = args.file.to_string_lossy().into_owned();
-    let checked = pipec_driver::check(&name, text, &output::DiskLoader, &args.vars);
     if checked.has_errors() {
         output::print_diagnostics(&checked.db, checked.diagnostics(), Format::Human, color);
         return EXIT_ERRORS;

@@ -6,9 +6,9 @@ use pipec_deploy::operate::{LogTarget, LogsReport, LogsRequest};
 use pipec_deploy::PollPolicy;
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{self, CommonArgs};
-use crate::commands::operate::{place, Operating};
-use crate::output::EXIT_ERRORS;
+use crate::aws::args::CommonArgs;
+use crate::aws::operating::Operating;
+use crate::aws::report;
 
 /// Arguments of `pipec logs`.
 #[derive(Debug, clap::Args)]
@@ -44,10 +44,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         .map(|t| LogTarget::parse(t, manifest))
     {
         Some(Ok(target)) => Some(target),
-        Some(Err(diagnostics)) => {
-            deploy::print_errors(Some(operating.db()), &diagnostics, common.format, color);
-            return EXIT_ERRORS;
-        }
+        Some(Err(diagnostics)) => return operating.fail(&diagnostics),
         None => None,
     };
     let request = LogsRequest {
@@ -64,18 +61,15 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
             &scope,
             &request,
         ));
-    let mut report = match result {
+    let mut report = match operating.report(result) {
         Ok(report) => report,
-        Err(diagnostics) => {
-            deploy::print_errors(Some(operating.db()), &diagnostics, common.format, color);
-            return EXIT_ERRORS;
-        }
+        Err(code) => return code,
     };
-    let json = deploy::json(common.format);
+    let json = operating.json();
     if !json {
         print!(
             "{}",
-            pipec_deploy::operate::render_logs(&report, deploy::render_options(color, true))
+            pipec_deploy::operate::render_logs(&report, operating.render())
         );
     }
     if let (true, LogsReport::Build { logs, .. }) = (args.follow, &mut report) {
@@ -95,9 +89,8 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
                     &operating.session.cancel,
                     &print,
                 ));
-            if let Err(diagnostics) = followed {
-                deploy::print_errors(Some(operating.db()), &diagnostics, common.format, color);
-                return EXIT_ERRORS;
+            if let Err(code) = operating.report(followed) {
+                return code;
             }
         }
     }
@@ -105,11 +98,9 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         LogsReport::Build { logs, .. } => logs.failed_command.clone(),
         LogsReport::Deploy { .. } => None,
     };
-    deploy::print_to_stderr(operating.db(), report.warnings(), color);
-    let placed = place(operating.db(), report.failures(), command.as_deref());
-    deploy::print_to_stderr(operating.db(), &placed, color);
+    operating.print_findings(report.warnings(), report.failures(), command.as_deref());
     if json {
         println!("{}", report.to_json());
     }
-    deploy::exit_code(report.exit_code())
+    report::exit_code(report.exit_code())
 }

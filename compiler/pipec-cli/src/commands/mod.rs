@@ -1,4 +1,4 @@
-//! One module per verb.
+//! One module per verb; what verbs share lives outside (`crate::compile`, `crate::aws`).
 
 pub(crate) mod apply;
 pub(crate) mod build;
@@ -6,14 +6,11 @@ pub(crate) mod check;
 pub(crate) mod completions;
 #[cfg(feature = "deep")]
 pub(crate) mod deep;
-pub(crate) mod deploy;
 pub(crate) mod destroy;
 pub(crate) mod explain;
 pub(crate) mod fmt;
 pub(crate) mod graph;
-pub(crate) mod live;
 pub(crate) mod logs;
-pub(crate) mod operate;
 pub(crate) mod outputs;
 pub(crate) mod plan;
 pub(crate) mod push;

@@ -2,7 +2,9 @@
 
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{self, CommonArgs, Session};
+use crate::aws::args::{self, CommonArgs};
+use crate::aws::report;
+use crate::aws::session::Session;
 use crate::output::{EXIT_ERRORS, EXIT_OK};
 
 /// Arguments of `pipec outputs`.
@@ -15,7 +17,7 @@ pub(crate) struct Args {
 /// Prints the outputs; returns the exit code.
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     let common = &args.common;
-    let prepared = match deploy::prepare(common, color) {
+    let prepared = match args::prepare(common, color) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
@@ -36,7 +38,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     let report = match result {
         Ok(report) => report,
         Err(diagnostics) => {
-            deploy::print_errors(
+            report::print_errors(
                 Some(&prepared.built.checked.db),
                 &diagnostics,
                 common.format,
@@ -45,12 +47,12 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
             return EXIT_ERRORS;
         }
     };
-    if deploy::json(common.format) {
+    if args::json(common.format) {
         println!("{}", report.to_json());
     } else {
         print!(
             "{}",
-            pipec_deploy::render_outputs(&report, deploy::render_options(color, true))
+            pipec_deploy::render_outputs(&report, report::render_options(color, true))
         );
     }
     EXIT_OK

@@ -4,7 +4,10 @@
 
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{self, CommonArgs, LineProgress, Session};
+use crate::aws::args::{self, CommonArgs};
+use crate::aws::preflight::preflight;
+use crate::aws::report;
+use crate::aws::session::Session;
 use crate::output::{EXIT_ERRORS, EXIT_OK};
 
 /// Arguments of `pipec plan`.
@@ -23,7 +26,7 @@ pub(crate) struct Args {
 /// Plans; returns the exit code.
 pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     let common = &args.common;
-    let mut prepared = match deploy::prepare(common, color) {
+    let mut prepared = match args::prepare(common, color) {
         Ok(prepared) => prepared,
         Err(code) => return code,
     };
@@ -37,31 +40,41 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         Ok(client) => client,
         Err(code) => return code,
     };
-    let sink = LineProgress {
-        render: deploy::render_options(color, false),
-    };
     let db = &prepared.built.checked.db;
+    if let Err(code) = preflight(
+        &session,
+        &client,
+        &prepared.request,
+        db,
+        common.format,
+        color,
+    ) {
+        return code;
+    }
+    let sink = crate::aws::progress::LineProgress {
+        render: report::render_options(color, false),
+    };
     let result = session
         .runtime
         .block_on(pipec_deploy::plan(&client, &prepared.request, &sink));
     let plan = match result {
         Ok(plan) => plan,
         Err(diagnostics) => {
-            deploy::print_errors(Some(db), &diagnostics, common.format, color);
+            report::print_errors(Some(db), &diagnostics, common.format, color);
             return EXIT_ERRORS;
         }
     };
-    deploy::print_to_stderr(db, &plan.warnings, color);
-    if deploy::json(common.format) {
+    report::print_to_stderr(db, &plan.warnings, color);
+    if args::json(common.format) {
         println!("{}", plan.to_json());
     } else {
         print!(
             "{}",
-            pipec_deploy::render_plan(&plan, deploy::render_options(color, true))
+            pipec_deploy::render_plan(&plan, report::render_options(color, true))
         );
     }
     if args.detailed_exitcode {
-        deploy::exit_code(plan.exit().code())
+        report::exit_code(plan.exit().code())
     } else {
         EXIT_OK
     }

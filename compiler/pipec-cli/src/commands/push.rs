@@ -12,7 +12,9 @@ use pipec_deploy::{Diagnostic, Manifest};
 use pipec_diagnostics::Code;
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{self, CommonArgs, Session};
+use crate::aws::args::{self, CommonArgs};
+use crate::aws::report;
+use crate::aws::session::Session;
 use crate::output::{EXIT_ERRORS, EXIT_OK};
 
 /// Arguments of `pipec push`.
@@ -96,7 +98,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     match push(args, color) {
         Ok(code) => code,
         Err(diagnostics) => {
-            deploy::print_errors(None, &diagnostics, args.common.format, color);
+            report::print_errors(None, &diagnostics, args.common.format, color);
             EXIT_ERRORS
         }
     }
@@ -104,7 +106,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
 
 fn push(args: &Args, color: ColorChoice) -> Result<u8, Vec<Diagnostic>> {
     let common: &CommonArgs = &args.common;
-    let prepared = deploy::prepare(common, color).map_err(|_| Vec::new())?;
+    let prepared = args::prepare(common, color).map_err(|_| Vec::new())?;
     let manifest = &prepared.request.manifest;
     let (block, logical) = pick_repo(manifest, args.repo.as_deref())?;
     let branch = args

@@ -3,14 +3,15 @@
 //! 0 on success, 1 on failure.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use pipec_deploy::operate::{ActionProgress, ReleaseSink};
 use pipec_deploy::{PollPolicy, RenderOptions};
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{self, CommonArgs, EXIT_INTERRUPTED};
-use crate::commands::operate::{place, Operating};
-use crate::output::EXIT_ERRORS;
+use crate::aws::args::CommonArgs;
+use crate::aws::operating::Operating;
+use crate::aws::report;
 
 /// Arguments of `pipec release`.
 #[derive(Debug, clap::Args)]
@@ -64,10 +65,23 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         Ok(operating) => operating,
         Err(code) => return code,
     };
+    start(&operating, &common.file, args.wait, color, true)
+}
+
+/// Starts `operating.pipeline` (and with `wait` follows it) and prints the report: on stdout
+/// (JSON with `--format json`), or as text on stderr when stdout already holds another
+/// command's report (`apply --release`). Returns the exit code.
+pub(crate) fn start(
+    operating: &Operating,
+    file: &Path,
+    wait: bool,
+    color: ColorChoice,
+    stdout: bool,
+) -> u8 {
     let target = operating.target();
     let live = std::io::stderr().is_terminal();
     let sink = Lines {
-        render: deploy::render_options(color, false),
+        render: report::render_options(color, false),
         live,
         last: std::sync::Mutex::new(None),
     };
@@ -78,7 +92,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
             &operating.cfn,
             &operating.ops,
             &target,
-            args.wait,
+            wait,
             PollPolicy::default(),
             &operating.session.cancel,
             &sink,
@@ -86,40 +100,39 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
     if live && sink.last.lock().is_ok_and(|last| last.is_some()) {
         eprintln!();
     }
-    let report = match result {
+    let report = match operating.report(result) {
         Ok(report) => report,
-        Err(diagnostics) => {
-            deploy::print_errors(Some(operating.db()), &diagnostics, common.format, color);
-            return EXIT_ERRORS;
-        }
+        Err(code) => return code,
     };
-    deploy::print_to_stderr(operating.db(), &report.warnings, color);
-    deploy::print_to_stderr(
-        operating.db(),
-        &place(operating.db(), &report.failures, None),
-        color,
-    );
-    if deploy::json(common.format) {
+    operating.print_findings(&report.warnings, &report.failures, None);
+    if stdout && operating.json() {
         println!("{}", report.to_json());
     } else {
-        println!(
+        let say = |line: String| {
+            if stdout {
+                println!("{line}");
+            } else {
+                eprintln!("{line}");
+            }
+        };
+        say(format!(
             "Started execution {} of pipeline {}.",
             report.execution_id, report.pipeline
-        );
+        ));
         match report.status.as_deref() {
-            Some(status) => println!("Execution {}: {status}.", report.execution_id),
-            None if args.wait => println!(
+            Some(status) => say(format!("Execution {}: {status}.", report.execution_id)),
+            None if wait => say(format!(
                 "Stopped following; `pipec status {}` shows where it stands.",
-                common.file.display()
-            ),
-            None => println!(
+                file.display()
+            )),
+            None => say(format!(
                 "Follow it with `pipec status {}` or `pipec release --wait`.",
-                common.file.display()
-            ),
+                file.display()
+            )),
         }
     }
-    if args.wait && report.status.is_none() {
-        return EXIT_INTERRUPTED;
+    if wait && report.status.is_none() {
+        return pipec_deploy::EXIT_INTERRUPTED;
     }
-    deploy::exit_code(report.exit_code())
+    report::exit_code(report.exit_code())
 }

@@ -90,13 +90,7 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
         );
         return EXIT_USAGE;
     }
-    let built = match crate::commands::build::compile(
-        &args.file,
-        &args.vars,
-        Format::Human,
-        color,
-        false,
-    ) {
+    let built = match crate::compile::compile(&args.file, &args.vars, Format::Human, color, false) {
         Ok(built) => built,
         Err(code) => return code,
     };

@@ -3,9 +3,9 @@
 
 use termcolor::ColorChoice;
 
-use crate::commands::deploy::{self, CommonArgs};
-use crate::commands::operate::{place, Operating};
-use crate::output::EXIT_ERRORS;
+use crate::aws::args::CommonArgs;
+use crate::aws::operating::Operating;
+use crate::aws::report;
 
 /// Arguments of `pipec status`.
 #[derive(Debug, clap::Args)]
@@ -33,26 +33,18 @@ pub(crate) fn run(args: &Args, color: ColorChoice) -> u8 {
             &operating.ops,
             &target,
         ));
-    let report = match result {
+    let report = match operating.report(result) {
         Ok(report) => report,
-        Err(diagnostics) => {
-            deploy::print_errors(Some(operating.db()), &diagnostics, common.format, color);
-            return EXIT_ERRORS;
-        }
+        Err(code) => return code,
     };
-    deploy::print_to_stderr(operating.db(), &report.warnings, color);
-    deploy::print_to_stderr(
-        operating.db(),
-        &place(operating.db(), &report.failures, None),
-        color,
-    );
-    if deploy::json(common.format) {
+    operating.print_findings(&report.warnings, &report.failures, None);
+    if operating.json() {
         println!("{}", report.to_json());
     } else {
         print!(
             "{}",
-            pipec_deploy::operate::render_status(&report, deploy::render_options(color, true))
+            pipec_deploy::operate::render_status(&report, operating.render())
         );
     }
-    deploy::exit_code(report.exit_code())
+    report::exit_code(report.exit_code())
 }

@@ -21,40 +21,20 @@ use pipec_diagnostics::{Code, Diagnostic};
 use serde::Serialize;
 
 use crate::api::{ApiError, CloudFormationApi};
+use crate::diff::groups_selecting;
 use crate::errors::api_diagnostics;
 use crate::manifest::{parse_source, Manifest, ManifestPipeline};
 use crate::options::{CancelFlag, PollPolicy};
+use crate::plan::Plan;
 use api::{ActionState, ExecutionSummary, OperateApi, StageState};
 
+pub use crate::located::Located;
 pub use logs::{
     find_run_line, follow_build, logs, BuildLogs, DeployLogs, LogGroup, LogTarget, LogsReport,
     LogsRequest,
 };
 pub use render::{render_logs, render_release_line, render_status};
 pub use sdk::{operate_client_from_options, SdkOperate};
-
-/// A diagnostic and the `.pipe` line (`file`, 1-based line) it belongs at, when known.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Located {
-    /// The diagnostic.
-    pub diagnostic: Diagnostic,
-    /// Where in the `.pipe` file.
-    pub location: Option<(String, u32)>,
-}
-
-impl Serialize for Located {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("code", self.diagnostic.code.number())?;
-        map.serialize_entry("message", &self.diagnostic.message)?;
-        map.serialize_entry("notes", &self.diagnostic.notes)?;
-        map.serialize_entry("help", &self.diagnostic.help)?;
-        map.serialize_entry("file", &self.location.as_ref().map(|(f, _)| f))?;
-        map.serialize_entry("line", &self.location.as_ref().map(|(_, l)| l))?;
-        map.end()
-    }
-}
 
 /// Which stack and pipeline the operate verbs work on.
 #[derive(Clone, Debug)]
@@ -504,6 +484,60 @@ impl ReleaseReport {
 
 /// Statuses after which an execution changes no more.
 const FINAL: [&str; 5] = ["Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"];
+
+/// The labels of the pipelines to run again after `plan` replaced instances that deploys target
+/// (`needs_redeploy`): CodeDeploy deploys on its own only to Auto Scaling groups, so a new
+/// instance has no application until a pipeline deploys to it again. A pipeline counts when one
+/// of its actions runs a deploy whose deployment group (in `template_body`, the template now
+/// applied) selects a replaced instance; when none can be told, every pipeline with an `ec2`
+/// deploy. Empty when nothing was replaced.
+#[must_use]
+pub fn pipelines_to_redeploy(plan: &Plan, template_body: &str, manifest: &Manifest) -> Vec<String> {
+    let replaced: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|change| change.needs_redeploy)
+        .map(|change| change.logical_id.as_str())
+        .collect();
+    if replaced.is_empty() {
+        return Vec::new();
+    }
+    let template = serde_json::from_str::<serde_json::Value>(template_body).unwrap_or_default();
+    let deploy_blocks: BTreeSet<String> = replaced
+        .iter()
+        .flat_map(|instance| groups_selecting(&template, instance))
+        .filter_map(|group| manifest.resource(&group).map(|entry| entry.block.clone()))
+        .filter(|block| !block.is_empty())
+        .collect();
+    let runs = |entry: &ManifestPipeline, wanted: &dyn Fn(&str) -> bool| {
+        entry
+            .stages
+            .iter()
+            .flat_map(|stage| &stage.actions)
+            .any(|action| wanted(&action.block))
+    };
+    let selected: Vec<String> = manifest
+        .pipelines
+        .iter()
+        .filter(|(_, entry)| runs(entry, &|block| deploy_blocks.contains(block)))
+        .map(|(label, _)| label.clone())
+        .collect();
+    if !selected.is_empty() {
+        return selected;
+    }
+    let ec2_deploy = |block: &str| {
+        block
+            .strip_prefix("deploy.")
+            .and_then(|label| manifest.deploys.get(label))
+            .is_some_and(|deploy| deploy.kind == "ec2")
+    };
+    manifest
+        .pipelines
+        .iter()
+        .filter(|(_, entry)| runs(entry, &ec2_deploy))
+        .map(|(label, _)| label.clone())
+        .collect()
+}
 
 /// `pipec release`: starts the pipeline; with `wait`, follows the execution until it ends.
 ///

@@ -2,7 +2,6 @@
 //! Logs. Every SDK type stays here; results become the plain types of `api.rs`, errors a
 //! classified [`ApiError`](crate::api::ApiError) through the same conversion as CloudFormation's.
 
-use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_codepipeline::primitives::DateTime;
 use pipec_diagnostics::Diagnostic;
 
@@ -11,7 +10,7 @@ use crate::operate::api::{
     ActionState, BuildInfo, BuildPhase, DeploymentInfo, ExecutionSummary, InstanceTarget,
     LifecycleEvent, LogEvent, LogPage, OperateApi, SourceRevision, StageState,
 };
-use crate::sdk::{convert, load_config, AwsOptions};
+use crate::sdk::{load_config, AwsOptions, Sent};
 
 /// The AWS SDK implementation of [`OperateApi`].
 #[derive(Clone, Debug)]
@@ -61,7 +60,7 @@ impl OperateApi for SdkOperate {
                 .client_request_token(client_token)
                 .send()
                 .await
-                .map_err(|error| convert("StartPipelineExecution", &error))?;
+                .or_api("StartPipelineExecution")?;
             Ok(output
                 .pipeline_execution_id()
                 .unwrap_or_default()
@@ -82,7 +81,7 @@ impl OperateApi for SdkOperate {
                 .max_results(max)
                 .send()
                 .await
-                .map_err(|error| convert("ListPipelineExecutions", &error))?;
+                .or_api("ListPipelineExecutions")?;
             Ok(output
                 .pipeline_execution_summaries()
                 .iter()
@@ -118,22 +117,18 @@ impl OperateApi for SdkOperate {
         execution_id: &'a str,
     ) -> BoxFuture<'a, ApiResult<Option<ExecutionSummary>>> {
         Box::pin(async move {
-            let result = self
+            let Some(output) = self
                 .codepipeline
                 .get_pipeline_execution()
                 .pipeline_name(pipeline)
                 .pipeline_execution_id(execution_id)
                 .send()
-                .await;
-            let output = match result {
-                Ok(output) => output,
-                Err(error)
-                    if error.as_service_error().and_then(|e| e.code())
-                        == Some("PipelineExecutionNotFoundException") =>
-                {
-                    return Ok(None)
-                }
-                Err(error) => return Err(convert("GetPipelineExecution", &error)),
+                .await
+                .or_missing("GetPipelineExecution", |code, _| {
+                    code == "PipelineExecutionNotFoundException"
+                })?
+            else {
+                return Ok(None);
             };
             Ok(output
                 .pipeline_execution()
@@ -173,7 +168,7 @@ impl OperateApi for SdkOperate {
                 .name(pipeline)
                 .send()
                 .await
-                .map_err(|error| convert("GetPipelineState", &error))?;
+                .or_api("GetPipelineState")?;
             Ok(output
                 .stage_states()
                 .iter()
@@ -233,7 +228,7 @@ impl OperateApi for SdkOperate {
                 .filter(filter)
                 .send()
                 .await
-                .map_err(|error| convert("ListActionExecutions", &error))?;
+                .or_api("ListActionExecutions")?;
             Ok(output
                 .action_execution_details()
                 .iter()
@@ -267,7 +262,7 @@ impl OperateApi for SdkOperate {
                 .sort_order(aws_sdk_codebuild::types::SortOrderType::Descending)
                 .send()
                 .await
-                .map_err(|error| convert("ListBuildsForProject", &error))?;
+                .or_api("ListBuildsForProject")?;
             Ok(output.ids().to_vec())
         })
     }
@@ -283,7 +278,7 @@ impl OperateApi for SdkOperate {
                 .set_ids(Some(ids.to_vec()))
                 .send()
                 .await
-                .map_err(|error| convert("BatchGetBuilds", &error))?;
+                .or_api("BatchGetBuilds")?;
             Ok(output
                 .builds()
                 .iter()
@@ -341,7 +336,7 @@ impl OperateApi for SdkOperate {
                 .set_next_token(next_token.map(ToString::to_string))
                 .send()
                 .await
-                .map_err(|error| convert("GetLogEvents", &error))?;
+                .or_api("GetLogEvents")?;
             Ok(LogPage {
                 events: output
                     .events()
@@ -369,7 +364,7 @@ impl OperateApi for SdkOperate {
                 .deployment_group_name(group)
                 .send()
                 .await
-                .map_err(|error| convert("ListDeployments", &error))?;
+                .or_api("ListDeployments")?;
             let ids = output.deployments().to_vec();
             if ids.len() < 2 {
                 return Ok(ids);
@@ -382,7 +377,7 @@ impl OperateApi for SdkOperate {
                 .set_deployment_ids(Some(batch))
                 .send()
                 .await
-                .map_err(|error| convert("BatchGetDeployments", &error))?;
+                .or_api("BatchGetDeployments")?;
             let mut dated: Vec<(f64, String)> = infos
                 .deployments_info()
                 .iter()
@@ -403,21 +398,17 @@ impl OperateApi for SdkOperate {
         deployment_id: &'a str,
     ) -> BoxFuture<'a, ApiResult<Option<DeploymentInfo>>> {
         Box::pin(async move {
-            let result = self
+            let Some(output) = self
                 .codedeploy
                 .get_deployment()
                 .deployment_id(deployment_id)
                 .send()
-                .await;
-            let output = match result {
-                Ok(output) => output,
-                Err(error)
-                    if error.as_service_error().and_then(|e| e.code())
-                        == Some("DeploymentDoesNotExistException") =>
-                {
-                    return Ok(None)
-                }
-                Err(error) => return Err(convert("GetDeployment", &error)),
+                .await
+                .or_missing("GetDeployment", |code, _| {
+                    code == "DeploymentDoesNotExistException"
+                })?
+            else {
+                return Ok(None);
             };
             Ok(output.deployment_info().map(|info| DeploymentInfo {
                 id: info.deployment_id().unwrap_or_default().to_string(),
@@ -447,7 +438,7 @@ impl OperateApi for SdkOperate {
                 .deployment_id(deployment_id)
                 .send()
                 .await
-                .map_err(|error| convert("ListDeploymentTargets", &error))?
+                .or_api("ListDeploymentTargets")?
                 .target_ids()
                 .to_vec();
             if ids.is_empty() {
@@ -460,7 +451,7 @@ impl OperateApi for SdkOperate {
                 .set_target_ids(Some(ids))
                 .send()
                 .await
-                .map_err(|error| convert("BatchGetDeploymentTargets", &error))?;
+                .or_api("BatchGetDeploymentTargets")?;
             Ok(output
                 .deployment_targets()
                 .iter()

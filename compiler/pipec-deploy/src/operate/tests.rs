@@ -14,8 +14,8 @@ use crate::operate::api::{
 };
 use crate::operate::fake::{FakeOperate, FakeOperateData};
 use crate::operate::{
-    find_run_line, logs, release, render_logs, render_status, status, ActionProgress, Located,
-    LogTarget, LogsRequest, OperateTarget, ReleaseSink,
+    find_run_line, logs, pipelines_to_redeploy, release, render_logs, render_status, status,
+    ActionProgress, Located, LogTarget, LogsRequest, OperateTarget, ReleaseSink,
 };
 use crate::options::{CancelFlag, NoProgress, PollPolicy};
 use crate::render::RenderOptions;
@@ -584,4 +584,79 @@ async fn follow_prints_new_lines_until_the_build_ends() {
     .unwrap();
     assert_eq!(*seen.lock().unwrap(), ["three"]);
     assert_eq!(build.build.status, "SUCCEEDED");
+}
+
+/// A plan that replaced `InstanceWeb`, which `deploy.web`'s group selects by its tags.
+fn replacing_plan(needs_redeploy: bool) -> crate::plan::Plan {
+    crate::plan::Plan {
+        stack_name: STACK.to_string(),
+        stack_status: Some("UPDATE_COMPLETE".to_string()),
+        kind: crate::plan::PlanKind::Update,
+        changes: vec![crate::plan::ResourceChange {
+            action: crate::plan::ChangeAction::Replace,
+            conditional: false,
+            logical_id: "InstanceWeb".to_string(),
+            resource_type: "AWS::EC2::Instance".to_string(),
+            physical_id: Some("i-1".to_string()),
+            block: "instance.web".to_string(),
+            source: Some("pipeline.pipe:29".to_string()),
+            data: false,
+            iam: false,
+            replacement_reasons: vec!["ImageId".to_string()],
+            properties: Vec::new(),
+            needs_redeploy,
+        }],
+        change_set_id: None,
+        change_set_kept: false,
+        warnings: Vec::new(),
+        stack_id: None,
+        created_review_stack: false,
+    }
+}
+
+const SELECTING_TEMPLATE: &str = r#"{"Resources": {
+    "InstanceWeb": {"Type": "AWS::EC2::Instance", "Properties": {"Tags": [{"Key": "Deploy", "Value": "web"}]}},
+    "DeployWebGroup": {"Type": "AWS::CodeDeploy::DeploymentGroup", "Properties": {
+        "Ec2TagFilters": [{"Key": "Deploy", "Value": "web", "Type": "KEY_AND_VALUE"}]}}
+}}"#;
+
+#[tokio::test]
+async fn a_replaced_deploy_target_reruns_its_pipeline() {
+    let manifest = manifest();
+    // The group of `deploy.web` selects the replaced instance: `pipeline.main` runs it.
+    let pipelines = pipelines_to_redeploy(&replacing_plan(true), SELECTING_TEMPLATE, &manifest);
+    assert_eq!(pipelines, ["main"]);
+    // Nothing was replaced that a deploy targets: nothing to run.
+    assert!(
+        pipelines_to_redeploy(&replacing_plan(false), SELECTING_TEMPLATE, &manifest).is_empty()
+    );
+    // No group can be told from the template: every pipeline with an `ec2` deploy.
+    assert_eq!(
+        pipelines_to_redeploy(&replacing_plan(true), "{}", &manifest),
+        ["main"]
+    );
+    // Starting it is `pipec release` without `--wait`: one StartPipelineExecution.
+    let cfn = FakeCloudFormation::new();
+    stack(&cfn);
+    let mut data = data();
+    data.next_execution_id = "exec-after-apply".to_string();
+    let ops = FakeOperate::new(data);
+    let scoped = OperateTarget {
+        pipeline: Some(pipelines[0].as_str()),
+        ..target(&manifest)
+    };
+    let report = release(
+        &cfn,
+        &ops,
+        &scoped,
+        false,
+        PollPolicy::immediate(),
+        &CancelFlag::new(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.execution_id, "exec-after-apply");
+    assert_eq!(report.pipeline, PIPELINE);
+    assert_eq!(ops.calls(), ["StartPipelineExecution"]);
 }

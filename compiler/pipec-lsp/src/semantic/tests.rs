@@ -270,29 +270,65 @@ fn a_broken_file_still_gets_tokens_for_its_good_items() {
 
 #[test]
 fn what_an_open_brace_swallows_keeps_the_older_tokens() {
-    let older = "repo app {\n}\nlet x = 1\n";
-    let current = "repo app {\n\nlet x = 1\n";
+    // The last item is left open: nothing after it to resume at, so the parser keeps only the
+    // items before it, and the block's tokens come from the older text.
+    let older = "let x = 1\nrepo app {\n  branch = \"main\"\n}\n";
+    let current = "let x = 1\nrepo app {\n  branch = \"main\"\n";
     let (old_file, _) = pipec_syntax::parse_file(FileId(0), older);
     let (new_file, diagnostics) = pipec_syntax::parse_file(FileId(0), current);
     assert!(!diagnostics.is_empty());
     let names = Names::default();
     let now = collect(&new_file, current, &names);
-    assert!(now.is_empty(), "the open brace swallows the file: {now:?}");
+    let words = |tokens: &[Raw]| -> Vec<(String, Kind)> {
+        tokens
+            .iter()
+            .map(|token| (current[token.start..token.end].to_string(), token.kind))
+            .collect()
+    };
+    assert_eq!(
+        words(&now),
+        [
+            ("let".to_string(), Kind::Keyword),
+            ("x".to_string(), Kind::Variable),
+            ("1".to_string(), Kind::Number)
+        ],
+        "the open block is swallowed"
+    );
     let filled = fill_from_older(
         now,
         &new_file,
         collect(&old_file, older, &names),
         Remap::new(older, current),
     );
-    let words: Vec<_> = filled
+    assert_eq!(
+        words(&filled),
+        [
+            ("let".to_string(), Kind::Keyword),
+            ("x".to_string(), Kind::Variable),
+            ("1".to_string(), Kind::Number),
+            ("repo".to_string(), Kind::Type),
+            ("app".to_string(), Kind::Variable),
+            ("branch".to_string(), Kind::Property),
+            ("\"main\"".to_string(), Kind::Str),
+        ]
+    );
+}
+
+#[test]
+fn items_after_an_unclosed_block_get_their_own_tokens() {
+    // Parsing resumes at the next item after an unclosed `{`, so `let x = 1` is tokenized from
+    // the current text.
+    let current = "repo app {\n\nlet x = 1\n";
+    let (new_file, diagnostics) = pipec_syntax::parse_file(FileId(0), current);
+    assert!(!diagnostics.is_empty());
+    let now = collect(&new_file, current, &Names::default());
+    let words: Vec<_> = now
         .iter()
         .map(|token| (&current[token.start..token.end], token.kind))
         .collect();
     assert_eq!(
         words,
         [
-            ("repo", Kind::Type),
-            ("app", Kind::Variable),
             ("let", Kind::Keyword),
             ("x", Kind::Variable),
             ("1", Kind::Number)
