@@ -54,6 +54,34 @@ impl SymbolIndex {
         })
     }
 
+    /// Records a declaration; returns its index.
+    pub(crate) fn define(
+        &mut self,
+        kind: &str,
+        name: &str,
+        name_span: Span,
+        span: Span,
+        detail: String,
+    ) -> usize {
+        self.definitions.push(Definition {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            name_span,
+            span,
+            detail,
+        });
+        self.definitions.len() - 1
+    }
+
+    /// Records a use of definition `target`.
+    pub(crate) fn reference(&mut self, span: Span, path_span: Span, target: usize) {
+        self.references.push(Reference {
+            span,
+            path_span,
+            target,
+        });
+    }
+
     /// Every reference to definition `target`.
     pub fn references_to(&self, target: usize) -> impl Iterator<Item = &Reference> + '_ {
         self.references
