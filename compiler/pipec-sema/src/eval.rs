@@ -9,11 +9,12 @@ use pipec_ir::{AttrRef, Kind, ManagedPolicy, TextPart};
 use pipec_span::Span;
 use pipec_syntax::ast::{Body, Decl, Expr, ExprKind, Ident, Item, ItemKind, StrPart};
 
-use crate::check::{DeclBody, Names, ScopeId};
+use crate::check::{BlockDecl, DeclBody, Names, ScopeId};
 use crate::index::SymbolIndex;
+use crate::limits;
 use crate::report::{Report, Sink};
+use crate::schema::{self, BlockSpec};
 use crate::value::{Interpolated, Value};
-use crate::{limits, schema};
 
 /// Where the value of a `param` or `let` stands (one not yet started has no entry).
 enum GlobalState {
@@ -63,6 +64,11 @@ impl<'c, 'a> Evaluator<'c, 'a> {
     /// The declarations being evaluated.
     pub(crate) fn names(&self) -> &'c Names<'a> {
         self.names
+    }
+
+    /// Records in the symbol index that the deploy of `definition` goes to `target`.
+    pub(crate) fn record_target(&mut self, definition: usize, target: &'static str) {
+        self.index.set_target(definition, target);
     }
 
     /// True when a diagnostic already reported satisfies `predicate`.
@@ -352,36 +358,14 @@ impl<'c, 'a> Evaluator<'c, 'a> {
                 return Value::Error;
             };
             let definition = target.definition;
+            let target: &'c BlockDecl<'a> = target;
             let path_span = first.span.to(&path[path.len() - 1].span);
             self.index
                 .reference(name.span.clone(), path_span, definition);
             return match path.get(2) {
                 None => Value::Block(kind, name.name.clone()),
                 Some(attr) => {
-                    let spec = schema::of_kind(kind);
-                    let export = spec.export(&attr.name).filter(|_| path.len() <= 3);
-                    let Some(export) = export else {
-                        let names: Vec<&str> =
-                            spec.exports.iter().map(|export| export.name).collect();
-                        let mut diag = Diagnostic::error(
-                            Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
-                            format!("{} has no attribute `{}`", kind.article(), attr.name),
-                        )
-                        .primary(attr.span.clone(), "not exported");
-                        if let Some(best) = did_you_mean(&attr.name, names.iter().copied()) {
-                            diag = diag.help(format!("did you mean `{best}`?")).fix(
-                                format!("replace with `{best}`"),
-                                attr.span.clone(),
-                                best,
-                            );
-                        } else {
-                            diag = diag.help(format!(
-                                "{} exports {}",
-                                kind.article(),
-                                names.join(", ")
-                            ));
-                        }
-                        self.report(diag);
+                    let Some(export) = self.export(target, attr, path.len() <= 3) else {
                         return Value::Error;
                     };
                     Value::Attr(AttrRef {
@@ -406,6 +390,141 @@ impl<'c, 'a> Evaluator<'c, 'a> {
             }
         }
         Value::Symbol(path.iter().map(|segment| segment.name.clone()).collect())
+    }
+
+    /// The export `attr` of the block `decl` (`repo.app.arn`); P3018 when it has none (or the
+    /// path goes on past it, `!last`). What a deploy exports depends on its target.
+    fn export(
+        &mut self,
+        decl: &BlockDecl<'a>,
+        attr: &Ident,
+        last: bool,
+    ) -> Option<&'static schema::Export> {
+        let kind = decl.kind;
+        let target = self.written_target(decl);
+        let exports = schema::exports(kind, target.as_ref().map(|(spec, _)| spec.keyword));
+        if let Some(export) = exports.iter().find(|export| export.name == attr.name) {
+            if last {
+                return Some(export);
+            }
+        }
+        let names: Vec<&str> = exports.iter().map(|export| export.name).collect();
+        let Some((target, target_span)) = target else {
+            let mut diag = Diagnostic::error(
+                Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
+                format!("{} has no attribute `{}`", kind.article(), attr.name),
+            )
+            .primary(attr.span.clone(), "not exported");
+            if let Some(best) = did_you_mean(&attr.name, names.iter().copied()) {
+                diag = diag.help(format!("did you mean `{best}`?")).fix(
+                    format!("replace with `{best}`"),
+                    attr.span.clone(),
+                    best,
+                );
+            } else {
+                diag = diag.help(format!("{} exports {}", kind.article(), names.join(", ")));
+            }
+            self.report(diag);
+            return None;
+        };
+        // A deploy: what it exports is its target's.
+        let keyword = target.keyword;
+        let mut diag = Diagnostic::error(
+            Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
+            format!("a deploy to `{keyword}` has no attribute `{}`", attr.name),
+        )
+        .primary(
+            attr.span.clone(),
+            format!("not exported by a deploy to `{keyword}`"),
+        )
+        .secondary(
+            target_span,
+            format!("`{}` deploys to `{keyword}` here", decl.name),
+        );
+        let elsewhere: Vec<String> = schema::TARGETS
+            .iter()
+            .filter(|other| other.exports.iter().any(|export| export.name == attr.name))
+            .map(|other| format!("`target = {} {{ … }}`", other.keyword))
+            .collect();
+        let elsewhere = if elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (`{}` is exported by a deploy with {})",
+                attr.name,
+                elsewhere.join(" or ")
+            )
+        };
+        diag = match did_you_mean(&attr.name, names.iter().copied()) {
+            Some(best) => diag.help(format!("did you mean `{best}`?")).fix(
+                format!("replace with `{best}`"),
+                attr.span.clone(),
+                best,
+            ),
+            None if names.is_empty() => diag.help(format!(
+                "remove the reference: a deploy to `{keyword}` exports nothing{elsewhere}"
+            )),
+            None => diag.help(format!(
+                "a deploy to `{keyword}` exports {}{elsewhere}",
+                names.join(", ")
+            )),
+        };
+        if names.is_empty() {
+            diag = diag.note(format!(
+                "A deploy to `{keyword}` becomes {}: it creates no resource that a reference could read.",
+                target.aws
+            ));
+        }
+        self.report(diag);
+        None
+    }
+
+    /// The target written in the deploy `decl` (`target = s3 { … }`) and its span, read from
+    /// the syntax so that a reference can be checked before (or without) the deploy being
+    /// lowered: its body's `target`, or for a preset application the arguments' `target`, else
+    /// the preset's (the precedence `read_fields` gives them). `None` for a block without a
+    /// target attribute, and when the target is missing or not one the schema knows (that is
+    /// reported where the deploy is lowered).
+    fn written_target(&self, decl: &BlockDecl<'a>) -> Option<(&'static BlockSpec, Span)> {
+        let spec = schema::of_kind(decl.kind);
+        let attr = spec
+            .attrs
+            .iter()
+            .find(|attr| matches!(attr.ty, schema::AttrType::Target(_)))?;
+        let find = |items: &'a [Item]| {
+            items.iter().find_map(|item| match &item.kind {
+                ItemKind::Attr(found) if found.key.text == attr.name => Some(&found.value),
+                _ => None,
+            })
+        };
+        let expr = match decl.body {
+            DeclBody::Block(block) => find(&block.body.items),
+            DeclBody::Applied(applied) => {
+                let (path, args) = match &applied.value.kind {
+                    ExprKind::Path(path) => (path, None),
+                    ExprKind::Apply(path, args) => (path, Some(args)),
+                    _ => return None,
+                };
+                let (namespace, name) = match path.as_slice() {
+                    [name] => (None, name),
+                    [namespace, name] => (Some(namespace.name.as_str()), name),
+                    _ => return None,
+                };
+                args.and_then(|args| find(&args.items)).or_else(|| {
+                    let (preset, _) = self.names.preset(namespace, &name.name)?;
+                    find(&preset.body.items)
+                })
+            }
+        }?;
+        let ExprKind::Apply(path, _) = &expr.kind else {
+            return None;
+        };
+        let keyword = path
+            .iter()
+            .map(|segment| segment.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        Some((schema::target(&keyword)?, expr.span.clone()))
     }
 
     fn eval_global(&mut self, name: &str, use_span: &Span) -> Value {

@@ -16,6 +16,9 @@ pub struct Definition {
     pub span: Span,
     /// One line for hover.
     pub detail: String,
+    /// For a deploy that lowered, the keyword of its target (`ec2`, `s3`): what a reference
+    /// can read from it depends on it (`schema::exports`).
+    pub target: Option<&'static str>,
 }
 
 /// A use of a declaration.
@@ -69,8 +72,16 @@ impl SymbolIndex {
             name_span,
             span,
             detail,
+            target: None,
         });
         self.definitions.len() - 1
+    }
+
+    /// Records that the deploy of definition `definition` goes to `target`.
+    pub(crate) fn set_target(&mut self, definition: usize, target: &'static str) {
+        if let Some(found) = self.definitions.get_mut(definition) {
+            found.target = Some(target);
+        }
     }
 
     /// Records a use of definition `target`.

@@ -40,7 +40,7 @@ impl<'a> Lowerer<'_, 'a> {
             }
         };
         let target = match fields.attrs.get("target") {
-            Some((_, expr, scope)) => self.lower_target(expr, *scope),
+            Some((_, expr, scope)) => self.lower_target(decl, expr, *scope),
             None => {
                 self.missing(decl, "target", "ec2 { tags = { Deploy = \"web\" } }");
                 None
@@ -299,7 +299,12 @@ impl<'a> Lowerer<'_, 'a> {
         }
     }
 
-    fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<LoweredTarget> {
+    fn lower_target(
+        &mut self,
+        decl: &Declared<'a>,
+        expr: &'a Expr,
+        scope: ScopeId,
+    ) -> Option<LoweredTarget> {
         let ExprKind::Apply(path, body) = &expr.kind else {
             let value = self.ev.eval(expr, scope);
             self.ev.mismatch(&expr.span, "`ec2 { … }` or `s3 { … }`", &value, "write `target = ec2 { tags = { Deploy = \"web\" } }` or `target = s3 { site = site.NAME }`");
@@ -327,7 +332,7 @@ impl<'a> Lowerer<'_, 'a> {
         };
         let items: Vec<(&'a Item, ScopeId)> = body.items.iter().map(|item| (item, scope)).collect();
         let inner = self.fields(items, spec, &format!("`{name}`"));
-        match spec.keyword {
+        let lowered = match spec.keyword {
             "ec2" => self.lower_ec2_target(expr, &inner),
             "s3" => self.lower_s3_target(expr, &inner),
             other => {
@@ -340,7 +345,11 @@ impl<'a> Lowerer<'_, 'a> {
                 );
                 None
             }
+        };
+        if lowered.is_some() {
+            self.ev.record_target(decl.definition, spec.keyword);
         }
+        lowered
     }
 
     /// `ec2 { tags = {…} }` or `ec2 { tag_groups = [{…}, {…}] }`: the tag groups, in the

@@ -32,6 +32,8 @@ struct Ctx {
 /// One declared block, copied out of the checker's table.
 struct Declared<'a> {
     kind: Kind,
+    /// Its definition in the symbol index.
+    definition: usize,
     name: String,
     name_span: Span,
     span: Span,
@@ -126,6 +128,7 @@ impl<'c, 'a> Lowerer<'c, 'a> {
             .blocks()
             .map(|decl| Declared {
                 kind: decl.kind,
+                definition: decl.definition,
                 name: decl.name.clone(),
                 name_span: decl.name_span.clone(),
                 span: decl.span.clone(),
