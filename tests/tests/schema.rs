@@ -452,3 +452,64 @@ fn every_target_exports_exactly_what_the_schema_says() {
         }
     }
 }
+
+#[test]
+fn an_existing_repository_has_one_arn_in_references_policies_and_pipelines() {
+    // `repo.existing.arn` (the schema's export) and the ARN emit writes for the repository in an
+    // IAM statement and in the pipeline's permissions are one value.
+    let text = r#"project = "arns"
+
+repo existing {
+  create = false
+  name = "existing-repo"
+}
+build app {
+  source = repo.existing
+  build { run "make" }
+}
+policy readers { allow ["codecommit:GitPull"] on [repo.existing] }
+pipeline main {
+  stage source { repo.existing }
+  stage build { build.app }
+}
+output arn = repo.existing.arn
+"#;
+    let mut checked = check(text);
+    let artifacts = pipec_driver::build(&mut checked).expect("builds");
+    let (_, bytes) = artifacts
+        .files
+        .iter()
+        .find(|(file, _)| file == "template.json")
+        .expect("template.json");
+    let template: Value = serde_json::from_slice(bytes).expect("JSON");
+    let arn = &template["Outputs"]["OutputArn"]["Value"];
+    assert!(
+        arn["Fn::Sub"]
+            .as_str()
+            .is_some_and(|sub| sub.ends_with(":existing-repo")),
+        "{arn}"
+    );
+    let mut found = Vec::new();
+    let mut stack = vec![("".to_string(), &template["Resources"])];
+    while let Some((at, value)) = stack.pop() {
+        if value == arn {
+            found.push(at.clone());
+        }
+        match value {
+            Value::Object(map) => stack.extend(map.iter().map(|(k, v)| (format!("{at}/{k}"), v))),
+            Value::Array(items) => stack.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, v)| (format!("{at}/{index}"), v)),
+            ),
+            _ => {}
+        }
+    }
+    let in_policy = found.iter().any(|at| at.starts_with("/PolicyReaders/"));
+    let in_pipeline = found.iter().any(|at| !at.starts_with("/PolicyReaders/"));
+    assert!(
+        in_policy && in_pipeline,
+        "the export's ARN is used at {found:?}"
+    );
+}

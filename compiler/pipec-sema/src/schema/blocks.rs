@@ -146,8 +146,8 @@ pub static BLOCKS: &[BlockSpec] = &[
         blocks: &[],
         statements: &[],
         exports: exports![
-            "arn" => Cfn::GetAttOrExisting("Arn", "arn:${AWS::Partition}:codecommit:${AWS::Region}:${AWS::AccountId}:{}"), "the repository ARN";
-            "name" => Cfn::GetAttOrExisting("Name", "{}"), "the repository name";
+            "arn" => Cfn::REPO_ARN, "the repository ARN";
+            "name" => Cfn::REPO_NAME, "the repository name";
             "clone_url_http" => Cfn::GetAttOrExisting("CloneUrlHttp", "https://git-codecommit.${AWS::Region}.amazonaws.com/v1/repos/{}"), "HTTPS clone URL";
             "clone_url_ssh" => Cfn::GetAttOrExisting("CloneUrlSsh", "ssh://git-codecommit.${AWS::Region}.amazonaws.com/v1/repos/{}"), "SSH clone URL";
         ],
