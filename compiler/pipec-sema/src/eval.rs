@@ -1,6 +1,9 @@
-//! Evaluation of values: references, `param`/`let` values (with cycle detection), string
-//! interpolation, function calls, and the typed readers the lowering uses (`want_str`, …),
-//! which report type mismatches once and return `None` so that nothing cascades.
+//! Evaluation of values (`Evaluator`): references (a deploy's exports are its target's),
+//! `param`/`let` values (computed once, with cycle detection), preset application (its
+//! parameters become a scope), string interpolation, function calls (`config_word` among them),
+//! and the typed readers the lowering uses (`want_str`, …), which report type mismatches once
+//! and return `None` so that nothing cascades. It reads the declarations of `Names` and does not
+//! change them.
 
 use std::collections::BTreeMap;
 
