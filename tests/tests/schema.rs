@@ -110,8 +110,8 @@ fn every_block_kind_and_target_has_a_documented_spec() {
     let mut problems = Vec::new();
     for kind in schema::Kind::ALL {
         match schema::top_level(kind.keyword()) {
-            Some(spec) => {
-                if spec.exports.is_empty() {
+            Some(_) => {
+                if schema::exports(kind, None).is_empty() {
                     problems.push(format!("`{}` exports nothing", kind.keyword()));
                 }
             }
@@ -178,15 +178,18 @@ fn every_export_of_every_kind_emits_a_reference_to_a_declared_resource() {
     let mut text = MINIMAL.to_string();
     let mut expected = Vec::new();
     for spec in BLOCKS.iter().filter(|spec| spec.parent.is_empty()) {
-        if spec.exports.is_empty() {
+        let Some(kind) = schema::Kind::from_keyword(spec.keyword) else {
             continue;
-        }
+        };
+        // `MINIMAL`'s deploy goes to EC2; what an S3 deploy exports (nothing) is checked by
+        // `every_target_exports_exactly_what_the_schema_says`.
+        let target = (kind == schema::Kind::Deploy).then_some("ec2");
         let mut names = vec![declared(spec.keyword)];
         if spec.keyword == "repo" {
             names.push("existing");
         }
         for name in names {
-            for export in spec.exports {
+            for export in schema::exports(kind, target) {
                 let output = format!("{}_{name}_{}", spec.keyword, export.name);
                 text.push_str(&format!(
                     "output {output} = {}.{name}.{}\n",
@@ -395,4 +398,118 @@ fn every_deploy_target_of_the_schema_lowers() {
         let deploys = &checked.analysis.program.deploys;
         assert_eq!(deploys.len(), 1, "`{}` did not lower", target.keyword);
     }
+}
+
+#[test]
+fn every_target_exports_exactly_what_the_schema_says() {
+    // Every export name of any target, referred to from a deploy to each target: it compiles
+    // when the target exports it, and is P3018 at the reference otherwise.
+    let all: Vec<&str> = TARGETS
+        .iter()
+        .flat_map(|target| target.exports.iter().map(|export| export.name))
+        .collect();
+    assert!(!all.is_empty(), "no target exports anything");
+    for target in TARGETS {
+        let (_, example) = TARGET_EXAMPLES
+            .iter()
+            .find(|(keyword, _)| *keyword == target.keyword)
+            .expect("an example");
+        for attr in &all {
+            let text = format!(
+                "project = \"targets\"\nrepo app {{}}\nbuild app {{\n  source = repo.app\n  build {{ run \"make\" }}\n}}\ninstance web {{ tags = {{ Deploy = \"web\" }} }}\nsite docs {{}}\ndeploy out {{\n  from = build.app\n  target = {example}\n}}\npipeline main {{\n  stage source {{ repo.app }}\n  stage build {{ build.app }}\n  stage deploy {{ deploy.out }}\n}}\noutput read = deploy.out.{attr}\n"
+            );
+            let checked = pipec_driver::check("targets.pipe", text.clone(), &NoFiles, &[]);
+            let codes: Vec<&str> = checked
+                .diagnostics()
+                .iter()
+                .map(|diag| diag.code.number())
+                .collect();
+            let exported = target.exports.iter().any(|export| export.name == *attr);
+            let reference = text.rfind(attr).expect("the reference");
+            if exported {
+                assert!(
+                    codes.is_empty(),
+                    "`{}` {attr}: {}",
+                    target.keyword,
+                    render(&checked)
+                );
+            } else {
+                assert_eq!(
+                    codes,
+                    ["P3018"],
+                    "`{}` {attr}: {}",
+                    target.keyword,
+                    render(&checked)
+                );
+                let span = &checked.diagnostics()[0].labels[0].span;
+                assert_eq!(
+                    span.start(),
+                    reference,
+                    "`{}` {attr}: not at the reference",
+                    target.keyword
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_existing_repository_has_one_arn_in_references_policies_and_pipelines() {
+    // `repo.existing.arn` (the schema's export) and the ARN emit writes for the repository in an
+    // IAM statement and in the pipeline's permissions are one value.
+    let text = r#"project = "arns"
+
+repo existing {
+  create = false
+  name = "existing-repo"
+}
+build app {
+  source = repo.existing
+  build { run "make" }
+}
+policy readers { allow ["codecommit:GitPull"] on [repo.existing] }
+pipeline main {
+  stage source { repo.existing }
+  stage build { build.app }
+}
+output arn = repo.existing.arn
+"#;
+    let mut checked = check(text);
+    let artifacts = pipec_driver::build(&mut checked).expect("builds");
+    let (_, bytes) = artifacts
+        .files
+        .iter()
+        .find(|(file, _)| file == "template.json")
+        .expect("template.json");
+    let template: Value = serde_json::from_slice(bytes).expect("JSON");
+    let arn = &template["Outputs"]["OutputArn"]["Value"];
+    assert!(
+        arn["Fn::Sub"]
+            .as_str()
+            .is_some_and(|sub| sub.ends_with(":existing-repo")),
+        "{arn}"
+    );
+    let mut found = Vec::new();
+    let mut stack = vec![("".to_string(), &template["Resources"])];
+    while let Some((at, value)) = stack.pop() {
+        if value == arn {
+            found.push(at.clone());
+        }
+        match value {
+            Value::Object(map) => stack.extend(map.iter().map(|(k, v)| (format!("{at}/{k}"), v))),
+            Value::Array(items) => stack.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, v)| (format!("{at}/{index}"), v)),
+            ),
+            _ => {}
+        }
+    }
+    let in_policy = found.iter().any(|at| at.starts_with("/PolicyReaders/"));
+    let in_pipeline = found.iter().any(|at| !at.starts_with("/PolicyReaders/"));
+    assert!(
+        in_policy && in_pipeline,
+        "the export's ARN is used at {found:?}"
+    );
 }

@@ -96,31 +96,29 @@ fn existing_name(ctx: &Ctx<'_>, kind: Kind, name: &str) -> Option<Option<String>
     }
 }
 
-/// The repository's name: `GetAtt Name` when created here, the literal otherwise.
+/// The repository's name: `GetAtt Name` when created here, the name otherwise (the mapping of
+/// its `name` export, `Cfn::REPO_NAME`).
 pub(crate) fn repo_name(ctx: &mut Ctx<'_>, name: &str) -> Value {
-    match existing_name(ctx, Kind::Repo, name) {
-        Some(None) => get_att(&primary_id(ctx, Kind::Repo, name), "Name"),
-        Some(Some(aws_name)) => json!(aws_name),
-        None => {
-            ctx.bug(format!("unknown repo `{name}`"));
-            json!("")
-        }
-    }
+    repo_attr(ctx, name, "name", Cfn::REPO_NAME)
 }
 
-/// The repository's ARN: `GetAtt Arn` when created here, built from its name otherwise.
+/// The repository's ARN: `GetAtt Arn` when created here, built from its name otherwise (the
+/// mapping of its `arn` export, `Cfn::REPO_ARN`).
 pub(crate) fn repo_arn(ctx: &mut Ctx<'_>, name: &str) -> Value {
-    match existing_name(ctx, Kind::Repo, name) {
-        Some(None) => get_att(&primary_id(ctx, Kind::Repo, name), "Arn"),
-        Some(Some(aws_name)) => sub(&format!(
-            "arn:${{AWS::Partition}}:codecommit:${{AWS::Region}}:${{AWS::AccountId}}:{}",
-            sub_escape(&aws_name)
-        )),
-        None => {
-            ctx.bug(format!("unknown repo `{name}`"));
-            json!("")
-        }
-    }
+    repo_attr(ctx, name, "arn", Cfn::REPO_ARN)
+}
+
+/// The attribute `attr` of repository `name`, read through `cfn` as a reference would.
+fn repo_attr(ctx: &mut Ctx<'_>, name: &str, attr: &str, cfn: Cfn) -> Value {
+    attr_value(
+        ctx,
+        &AttrRef {
+            kind: Kind::Repo,
+            name: name.to_string(),
+            attr: attr.to_string(),
+            cfn,
+        },
+    )
 }
 
 /// A `Text` as a CloudFormation value: a string, a single reference, or `Fn::Sub`.

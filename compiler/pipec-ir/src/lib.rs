@@ -167,6 +167,20 @@ pub enum Cfn {
     Sub(&'static str),
 }
 
+impl Cfn {
+    /// A repository's ARN (`repo.app.arn`): its `Arn` when the program creates it, built from
+    /// its name for an existing one (`create = false`). The schema's export and the ARN emit
+    /// writes for a repository in IAM statements and pipeline permissions are both this.
+    pub const REPO_ARN: Cfn = Cfn::GetAttOrExisting(
+        "Arn",
+        "arn:${AWS::Partition}:codecommit:${AWS::Region}:${AWS::AccountId}:{}",
+    );
+
+    /// A repository's name (`repo.app.name`): its `Name` when the program creates it, the name
+    /// as written for an existing one.
+    pub const REPO_NAME: Cfn = Cfn::GetAttOrExisting("Name", "{}");
+}
+
 /// A resource in an IAM statement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum IamResource {

@@ -283,6 +283,19 @@ fn block_markdown(spec: &BlockSpec) -> String {
     out
 }
 
+/// The target of the deploy `kind` `name` (what it exports depends on it), from the newest of
+/// `units` that lowered it; `None` for other kinds and when no unit knows it.
+fn target_of<'u>(
+    units: impl Iterator<Item = &'u Unit>,
+    kind: schema::Kind,
+    name: &str,
+) -> Option<&'static str> {
+    units
+        .flat_map(|unit| unit.index.definitions.iter())
+        .filter(|definition| definition.kind == kind.keyword() && definition.name == name)
+        .find_map(|definition| definition.target)
+}
+
 fn markdown(value: String) -> Hover {
     Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -331,10 +344,18 @@ pub(crate) fn hover(
             return Some(found);
         }
     }
-    // `repo.app.arn`: the exported attribute.
+    // `repo.app.arn`: the exported attribute (a deploy's depend on its target).
     if segment == 2 {
-        let spec = schema::top_level(path.first()?)?;
-        let export = spec.export(path.get(2)?)?;
+        let kind = schema::Kind::from_keyword(path.first()?)?;
+        let target = target_of(
+            programs.iter().map(|program| program.unit),
+            kind,
+            path.get(1)?,
+        );
+        let wanted = path.get(2)?;
+        let export = schema::exports(kind, target)
+            .into_iter()
+            .find(|export| export.name == wanted.as_str())?;
         return Some(markdown(format!(
             "**{}.{}.{}**: {}",
             path[0], path[1], export.name, export.doc
@@ -615,9 +636,10 @@ fn value_completion(
                 }
             }
         }
-        [kind, _, _] => {
-            if let Some(spec) = schema::top_level(kind) {
-                for export in spec.exports {
+        [kind, name, _] => {
+            if let Some(kind) = schema::Kind::from_keyword(kind) {
+                let target = target_of(units.iter().copied(), kind, name);
+                for export in schema::exports(kind, target) {
                     items.push(item(
                         export.name,
                         CompletionItemKind::FIELD,

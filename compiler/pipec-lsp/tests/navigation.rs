@@ -343,3 +343,54 @@ fn deploy_targets_have_attributes_docs_and_references_from_the_schema() {
     assert!(value.contains("Ec2TagSet"), "{hover}");
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn a_deploy_offers_the_exports_of_its_target() {
+    let program = "repo app {}
+build app {
+  source = repo.app
+  build { run \"make\" }
+}
+site docs {}
+deploy web {
+  from = build.app
+  target = ec2 { tags = { Deploy = \"web\" } }
+}
+deploy docs {
+  from = build.app
+  target = s3 { site = site.docs }
+}
+output app = deploy.web.name
+";
+    let mut client = Client::start_default();
+    client.open(URI, program);
+    client.diagnostics_at(URI, 1);
+    // Hover on an EC2 deploy's export shows its doc.
+    let line = program.lines().count() - 1;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            position_params(json!({ "line": line, "character": 25 })),
+        )
+        .unwrap();
+    let value = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        value.contains("**deploy.web.name**: the CodeDeploy application name"),
+        "{hover}"
+    );
+    // After `deploy.web.`: the exports of `ec2`; after `deploy.docs.`: none (an S3 deploy
+    // exports nothing), from the last good analysis while the file is broken.
+    for (version, name, expected) in [(2, "web", vec!["group", "name"]), (3, "docs", vec![])] {
+        let text = format!("{program}output other = deploy.{name}.");
+        client.replace(URI, version, &text);
+        let last = text.lines().last().unwrap();
+        let position = json!({ "line": text.lines().count() - 1, "character": last.len() });
+        let items = client
+            .request("textDocument/completion", position_params(position))
+            .unwrap();
+        let mut got = labels(&items);
+        got.sort();
+        assert_eq!(got, expected, "deploy.{name}.: {items}");
+    }
+    assert!(client.shutdown().success());
+}

@@ -1,19 +1,18 @@
-//! The checker's entry point and shared state: collects declarations from every file, reports
-//! duplicates and unknown kinds, binds parameters and `let` values, and reads block bodies
-//! against their schema. Lowering of each kind lives in `lower/`, evaluation of values in
-//! `eval.rs`.
+//! Name resolution: collects the declarations of every file into `Names` (blocks, `param`s and
+//! `let`s, presets, file tags, outputs), reports duplicates, unknown kinds and unknown `--var`s,
+//! and reads block bodies against their schema (`read_fields`). `Names` does not change after
+//! collection; evaluation (`eval.rs`) and lowering (`lower/`) read it.
 
 use std::collections::BTreeMap;
 
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
-use pipec_ir::{Kind, Program};
-use pipec_span::{FileId, SourceDb, Span};
-use pipec_syntax::ast::{Block, Body, Decl, Expr, File, Item, ItemKind, Label, Statement};
+use pipec_ir::Kind;
+use pipec_span::{FileId, Span};
+use pipec_syntax::ast::{Block, Decl, Expr, File, Item, ItemKind, Label, Statement};
 
-use crate::index::{Definition, Reference, SymbolIndex};
-use crate::report::Report;
+use crate::index::SymbolIndex;
+use crate::report::{Report, Sink};
 use crate::schema::{self, BlockSpec};
-use crate::value::Value;
 
 /// One parsed file handed to the checker.
 #[derive(Debug)]
@@ -27,17 +26,6 @@ pub struct SourceModule {
     pub namespace: Option<String>,
     /// Stdlib modules contribute only presets.
     pub is_stdlib: bool,
-}
-
-/// What the checker produced.
-#[derive(Debug)]
-pub struct Analysis {
-    /// The program (partial when there are errors).
-    pub program: Program,
-    /// Every diagnostic, sorted by position.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Declarations and references.
-    pub index: SymbolIndex,
 }
 
 /// A block declaration: written as a block, or as a preset application (`role web = roles.x`).
@@ -60,116 +48,136 @@ pub(crate) enum DeclBody<'a> {
 /// A scope of preset parameters.
 pub(crate) type ScopeId = usize;
 
-/// The global state of the checker.
-pub(crate) struct Checker<'a> {
-    pub(crate) db: &'a SourceDb,
-    pub(crate) diagnostics: Vec<Diagnostic>,
-    pub(crate) index: SymbolIndex,
-    pub(crate) blocks: BTreeMap<(Kind, String), BlockDecl<'a>>,
-    pub(crate) globals: BTreeMap<String, Global<'a>>,
-    pub(crate) presets: BTreeMap<(Option<String>, String), (&'a Block, usize)>,
-    pub(crate) namespaces: Vec<String>,
-    pub(crate) scopes: Vec<BTreeMap<String, Value>>,
-    /// Where each preset argument was written: `(scope, parameter) → its value's span`.
-    pub(crate) arg_spans: BTreeMap<(ScopeId, String), Span>,
-    pub(crate) tag_blocks: Vec<&'a Block>,
-    pub(crate) outputs: Vec<&'a Decl>,
-    pub(crate) project: Option<(String, Span)>,
-    pub(crate) root: FileId,
-    /// Bytes produced or copied by evaluation so far (bounded by `limits::MAX_TOTAL_BYTES`).
-    pub(crate) produced: usize,
-    /// True once the evaluation budget ran out and that was reported.
-    pub(crate) budget_spent: bool,
-}
-
-/// A `param` or `let`.
+/// A `param` or `let` as declared (its value is evaluation's: `eval.rs`).
 pub(crate) struct Global<'a> {
     pub(crate) decl: &'a Decl,
     pub(crate) is_param: bool,
-    pub(crate) state: GlobalState,
     pub(crate) definition: usize,
     pub(crate) override_value: Option<String>,
 }
 
-pub(crate) enum GlobalState {
-    Pending,
-    InProgress,
-    Done(Value),
+/// Every declaration of a program, by name.
+pub(crate) struct Names<'a> {
+    blocks: BTreeMap<(Kind, String), BlockDecl<'a>>,
+    globals: BTreeMap<String, Global<'a>>,
+    presets: BTreeMap<(Option<String>, String), (&'a Block, usize)>,
+    namespaces: Vec<String>,
+    tag_blocks: Vec<&'a Block>,
+    outputs: Vec<&'a Decl>,
+    project: Option<(String, Span)>,
+    root: FileId,
 }
 
-/// Checks the program made of `modules` (the first is the root) with `--var` overrides.
-#[must_use]
-pub fn analyze(db: &SourceDb, modules: &[SourceModule], vars: &[(String, String)]) -> Analysis {
-    let root = modules.first().map_or(FileId(0), |module| module.file);
-    let mut checker = Checker {
-        db,
-        diagnostics: Vec::new(),
-        index: SymbolIndex::default(),
-        blocks: BTreeMap::new(),
-        globals: BTreeMap::new(),
-        presets: BTreeMap::new(),
-        namespaces: Vec::new(),
-        scopes: vec![BTreeMap::new()],
-        arg_spans: BTreeMap::new(),
-        tag_blocks: Vec::new(),
-        outputs: Vec::new(),
-        project: None,
-        root,
-        produced: 0,
-        budget_spent: false,
-    };
-    for module in modules {
-        checker.collect(module);
+impl<'a> Names<'a> {
+    /// Collects the declarations of `modules` (the first is the root) and applies the `--var`
+    /// overrides `vars`; declarations go into `index`, problems into `sink`.
+    pub(crate) fn collect(
+        modules: &'a [SourceModule],
+        vars: &[(String, String)],
+        index: &mut SymbolIndex,
+        sink: &mut Sink,
+    ) -> Names<'a> {
+        let mut names = Names {
+            blocks: BTreeMap::new(),
+            globals: BTreeMap::new(),
+            presets: BTreeMap::new(),
+            namespaces: Vec::new(),
+            tag_blocks: Vec::new(),
+            outputs: Vec::new(),
+            project: None,
+            root: modules.first().map_or(FileId(0), |module| module.file),
+        };
+        let mut collector = Collector {
+            names: &mut names,
+            index,
+            sink,
+        };
+        for module in modules {
+            collector.collect(module);
+        }
+        collector.apply_overrides(vars);
+        names
     }
-    checker.apply_overrides(vars);
-    let program = checker.lower_program();
-    let mut diagnostics = checker.diagnostics;
-    pipec_diagnostics::sort(&mut diagnostics);
-    diagnostics.dedup();
-    Analysis {
-        program,
-        diagnostics,
-        index: checker.index,
+
+    /// The block `kind` `name`.
+    pub(crate) fn block(&self, kind: Kind, name: &str) -> Option<&BlockDecl<'a>> {
+        self.blocks.get(&(kind, name.to_string()))
+    }
+
+    /// Every block, by kind and then name.
+    pub(crate) fn blocks(&self) -> impl Iterator<Item = &BlockDecl<'a>> + '_ {
+        self.blocks.values()
+    }
+
+    /// The `param` or `let` `name`.
+    pub(crate) fn global(&self, name: &str) -> Option<&Global<'a>> {
+        self.globals.get(name)
+    }
+
+    /// The names of every `param` and `let`, sorted.
+    pub(crate) fn global_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.globals.keys().map(String::as_str)
+    }
+
+    /// The preset `name` of `namespace` (`None`: the root file's) and its definition.
+    pub(crate) fn preset(&self, namespace: Option<&str>, name: &str) -> Option<(&'a Block, usize)> {
+        self.presets
+            .get(&(namespace.map(str::to_string), name.to_string()))
+            .copied()
+    }
+
+    /// Every preset as it is written (`name` or `namespace.name`).
+    pub(crate) fn preset_names(&self) -> Vec<String> {
+        self.presets
+            .keys()
+            .map(|(namespace, name)| {
+                namespace
+                    .as_ref()
+                    .map_or(name.clone(), |namespace| format!("{namespace}.{name}"))
+            })
+            .collect()
+    }
+
+    /// True when a module reached by `namespace` is imported.
+    pub(crate) fn is_imported(&self, namespace: &str) -> bool {
+        self.namespaces.iter().any(|known| known == namespace)
+    }
+
+    /// The file-wide `tags { … }` blocks.
+    pub(crate) fn tag_blocks(&self) -> &[&'a Block] {
+        &self.tag_blocks
+    }
+
+    /// The `output` declarations, in source order.
+    pub(crate) fn outputs(&self) -> &[&'a Decl] {
+        &self.outputs
+    }
+
+    /// `project = "…"` and where it was written.
+    pub(crate) fn project(&self) -> Option<&(String, Span)> {
+        self.project.as_ref()
+    }
+
+    /// The root file.
+    pub(crate) fn root(&self) -> FileId {
+        self.root
     }
 }
 
-impl Report for Checker<'_> {
+/// Collection's working state: the names being collected, where declarations and problems go.
+struct Collector<'c, 'a> {
+    names: &'c mut Names<'a>,
+    index: &'c mut SymbolIndex,
+    sink: &'c mut Sink,
+}
+
+impl Report for Collector<'_, '_> {
     fn report(&mut self, diagnostic: Diagnostic) {
-        Checker::report(self, diagnostic);
+        self.sink.report(diagnostic);
     }
 }
 
-impl<'a> Checker<'a> {
-    pub(crate) fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
-    pub(crate) fn define(
-        &mut self,
-        kind: &str,
-        name: &str,
-        name_span: Span,
-        span: Span,
-        detail: String,
-    ) -> usize {
-        self.index.definitions.push(Definition {
-            kind: kind.to_string(),
-            name: name.to_string(),
-            name_span,
-            span,
-            detail,
-        });
-        self.index.definitions.len() - 1
-    }
-
-    pub(crate) fn reference(&mut self, span: Span, path_span: Span, target: usize) {
-        self.index.references.push(Reference {
-            span,
-            path_span,
-            target,
-        });
-    }
-
+impl<'a> Collector<'_, 'a> {
     fn collect(&mut self, module: &'a SourceModule) {
         for item in &module.ast.items {
             match &item.kind {
@@ -190,7 +198,9 @@ impl<'a> Checker<'a> {
                 }
                 ItemKind::Attr(attr) if attr.key.text == "project" && !module.is_stdlib => {
                     match attr.value.as_plain_str() {
-                        Some(project) => self.project = Some((project, attr.value.span.clone())),
+                        Some(project) => {
+                            self.names.project = Some((project, attr.value.span.clone()))
+                        }
                         None => self.report(
                             Diagnostic::error(
                                 Code::TYPE_MISMATCH,
@@ -217,7 +227,7 @@ impl<'a> Checker<'a> {
             }
         }
         if let Some(namespace) = &module.namespace {
-            self.namespaces.push(namespace.clone());
+            self.names.namespaces.push(namespace.clone());
         }
     }
 
@@ -236,18 +246,19 @@ impl<'a> Checker<'a> {
     }
 
     fn collect_preset(&mut self, module: &'a SourceModule, block: &'a Block) {
-        let Some(label) = self.single_label(&block.keyword.span, &block.labels, "preset") else {
+        let Some(label) = single_label(self.sink, &block.keyword.span, &block.labels, "preset")
+        else {
             return;
         };
         let key = (module.namespace.clone(), label.text.clone());
-        let definition = self.define(
+        let definition = self.index.define(
             "preset",
             &label.text,
             label.span.clone(),
             block.body.span.clone(),
             format!("preset {}", label.text),
         );
-        if self.presets.contains_key(&key) {
+        if self.names.presets.contains_key(&key) {
             self.report(
                 Diagnostic::error(
                     Code::DUPLICATE_DECLARATION,
@@ -258,53 +269,7 @@ impl<'a> Checker<'a> {
             );
             return;
         }
-        self.presets.insert(key, (block, definition));
-    }
-
-    pub(crate) fn single_label(
-        &mut self,
-        keyword_span: &Span,
-        labels: &'a [Label],
-        keyword: &str,
-    ) -> Option<&'a Label> {
-        match labels {
-            [label] if !label.quoted => Some(label),
-            [label] => {
-                self.report(
-                    Diagnostic::error(
-                        Code::INVALID_NAME,
-                        format!("a {keyword} name must be an identifier, not a string"),
-                    )
-                    .primary(label.span.clone(), "written as a string")
-                    .help(format!(
-                        "write `{keyword} {}`, using letters, digits and `_`",
-                        sanitize_ident(&label.text)
-                    ))
-                    .fix(
-                        "use an identifier",
-                        label.span.clone(),
-                        sanitize_ident(&label.text),
-                    ),
-                );
-                None
-            }
-            [] => {
-                self.report(
-                    Diagnostic::error(Code::SYNTAX_ERROR, format!("`{keyword}` needs a name"))
-                        .primary(keyword_span.clone(), "no name")
-                        .help(format!("write `{keyword} NAME {{ … }}`")),
-                );
-                None
-            }
-            [_, extra, ..] => {
-                self.report(
-                    Diagnostic::error(Code::UNEXPECTED_ITEM, format!("`{keyword}` takes one name"))
-                        .primary(extra.span.clone(), "extra label")
-                        .help("remove it"),
-                );
-                None
-            }
-        }
+        self.names.presets.insert(key, (block, definition));
     }
 
     fn collect_block(&mut self, block: &'a Block, item: &'a Item) {
@@ -317,14 +282,15 @@ impl<'a> Checker<'a> {
                         .help("write `tags { Key = \"value\" }`"),
                 );
             }
-            self.tag_blocks.push(block);
+            self.names.tag_blocks.push(block);
             return;
         }
         let Some(kind) = Kind::from_keyword(keyword) else {
             self.unknown_kind(&block.keyword.span, keyword);
             return;
         };
-        let Some(label) = self.single_label(&block.keyword.span, &block.labels, keyword) else {
+        let Some(label) = single_label(self.sink, &block.keyword.span, &block.labels, keyword)
+        else {
             return;
         };
         self.add_block(kind, label, item.span.clone(), DeclBody::Block(block));
@@ -332,7 +298,7 @@ impl<'a> Checker<'a> {
 
     fn add_block(&mut self, kind: Kind, label: &Label, span: Span, body: DeclBody<'a>) {
         let key = (kind, label.text.clone());
-        if let Some(first) = self.blocks.get(&key) {
+        if let Some(first) = self.names.blocks.get(&key) {
             let first_span = first.name_span.clone();
             self.report(
                 Diagnostic::error(
@@ -352,14 +318,14 @@ impl<'a> Checker<'a> {
             label.text,
             spec.map_or("", |spec| spec.doc)
         );
-        let definition = self.define(
+        let definition = self.index.define(
             kind.keyword(),
             &label.text,
             label.span.clone(),
             span.clone(),
             detail,
         );
-        self.blocks.insert(
+        self.names.blocks.insert(
             key,
             BlockDecl {
                 kind,
@@ -396,11 +362,12 @@ impl<'a> Checker<'a> {
         let keyword = decl.keyword.name.as_str();
         match keyword {
             "param" | "let" => {
-                let Some(label) = self.single_label(&decl.keyword.span, &decl.labels, keyword)
+                let Some(label) =
+                    single_label(self.sink, &decl.keyword.span, &decl.labels, keyword)
                 else {
                     return;
                 };
-                if let Some(first) = self.globals.get(&label.text) {
+                if let Some(first) = self.names.globals.get(&label.text) {
                     let first_span = first.decl.labels[0].span.clone();
                     self.report(
                         Diagnostic::error(
@@ -414,30 +381,31 @@ impl<'a> Checker<'a> {
                     return;
                 }
                 let detail = format!("{keyword} {}", label.text);
-                let definition = self.define(
+                let definition = self.index.define(
                     keyword,
                     &label.text,
                     label.span.clone(),
                     item.span.clone(),
                     detail,
                 );
-                self.globals.insert(
+                self.names.globals.insert(
                     label.text.clone(),
                     Global {
                         decl,
                         is_param: keyword == "param",
-                        state: GlobalState::Pending,
                         definition,
                         override_value: None,
                     },
                 );
             }
             "output" => {
-                let Some(label) = self.single_label(&decl.keyword.span, &decl.labels, keyword)
+                let Some(label) =
+                    single_label(self.sink, &decl.keyword.span, &decl.labels, keyword)
                 else {
                     return;
                 };
                 if self
+                    .names
                     .outputs
                     .iter()
                     .any(|other| other.labels[0].text == label.text)
@@ -452,21 +420,22 @@ impl<'a> Checker<'a> {
                     );
                     return;
                 }
-                self.define(
+                self.index.define(
                     "output",
                     &label.text,
                     label.span.clone(),
                     item.span.clone(),
                     format!("output {}", label.text),
                 );
-                self.outputs.push(decl);
+                self.names.outputs.push(decl);
             }
             _ => {
                 let Some(kind) = Kind::from_keyword(keyword) else {
                     self.unknown_kind(&decl.keyword.span, keyword);
                     return;
                 };
-                let Some(label) = self.single_label(&decl.keyword.span, &decl.labels, keyword)
+                let Some(label) =
+                    single_label(self.sink, &decl.keyword.span, &decl.labels, keyword)
                 else {
                     return;
                 };
@@ -477,10 +446,11 @@ impl<'a> Checker<'a> {
 
     fn apply_overrides(&mut self, vars: &[(String, String)]) {
         for (name, value) in vars {
-            match self.globals.get_mut(name) {
+            match self.names.globals.get_mut(name) {
                 Some(global) if global.is_param => global.override_value = Some(value.clone()),
                 _ => {
                     let params: Vec<&str> = self
+                        .names
                         .globals
                         .iter()
                         .filter(|(_, global)| global.is_param)
@@ -500,301 +470,187 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
 
-    /// Reads a body against a schema: groups attributes, nested blocks and statements, and
-    /// reports unknown, duplicate and misplaced items.
-    pub(crate) fn fields(
-        &mut self,
-        items: Vec<(&'a Item, ScopeId)>,
-        spec: &BlockSpec,
-        owner: &str,
-    ) -> Fields<'a> {
-        let mut fields = Fields::default();
-        for (item, scope) in items {
-            match &item.kind {
-                ItemKind::Attr(attr) => {
-                    let name = attr.key.text.as_str();
-                    if !spec.attrs.iter().any(|known| known.name == name) {
-                        self.unknown_attribute(&attr.key, spec, owner);
+/// The one plain name of a block or declaration; reports a missing, quoted or extra name.
+pub(crate) fn single_label<'a>(
+    report: &mut impl Report,
+    keyword_span: &Span,
+    labels: &'a [Label],
+    keyword: &str,
+) -> Option<&'a Label> {
+    match labels {
+        [label] if !label.quoted => Some(label),
+        [label] => {
+            report.report(
+                Diagnostic::error(
+                    Code::INVALID_NAME,
+                    format!("a {keyword} name must be an identifier, not a string"),
+                )
+                .primary(label.span.clone(), "written as a string")
+                .help(format!(
+                    "write `{keyword} {}`, using letters, digits and `_`",
+                    sanitize_ident(&label.text)
+                ))
+                .fix(
+                    "use an identifier",
+                    label.span.clone(),
+                    sanitize_ident(&label.text),
+                ),
+            );
+            None
+        }
+        [] => {
+            report.report(
+                Diagnostic::error(Code::SYNTAX_ERROR, format!("`{keyword}` needs a name"))
+                    .primary(keyword_span.clone(), "no name")
+                    .help(format!("write `{keyword} NAME {{ … }}`")),
+            );
+            None
+        }
+        [_, extra, ..] => {
+            report.report(
+                Diagnostic::error(Code::UNEXPECTED_ITEM, format!("`{keyword}` takes one name"))
+                    .primary(extra.span.clone(), "extra label")
+                    .help("remove it"),
+            );
+            None
+        }
+    }
+}
+
+/// Reads a body against a schema: groups attributes, nested blocks and statements, and
+/// reports unknown, duplicate and misplaced items.
+pub(crate) fn read_fields<'a>(
+    report: &mut impl Report,
+    items: Vec<(&'a Item, ScopeId)>,
+    spec: &BlockSpec,
+    owner: &str,
+) -> Fields<'a> {
+    let mut fields = Fields::default();
+    for (item, scope) in items {
+        match &item.kind {
+            ItemKind::Attr(attr) => {
+                let name = attr.key.text.as_str();
+                if !spec.attrs.iter().any(|known| known.name == name) {
+                    unknown_attribute(report, &attr.key, spec, owner);
+                    continue;
+                }
+                if let Some((first, _, first_scope)) = fields.attrs.get(name) {
+                    if *first_scope == scope {
+                        let first_span = first.span.clone();
+                        report.report(
+                            Diagnostic::error(
+                                Code::DUPLICATE_ATTRIBUTE,
+                                format!("`{name}` is set twice"),
+                            )
+                            .primary(attr.key.span.clone(), "set again here")
+                            .secondary(first_span, "first set here")
+                            .help("remove one of them"),
+                        );
                         continue;
                     }
-                    if let Some((first, _, first_scope)) = fields.attrs.get(name) {
-                        if *first_scope == scope {
-                            let first_span = first.span.clone();
-                            self.report(
-                                Diagnostic::error(
-                                    Code::DUPLICATE_ATTRIBUTE,
-                                    format!("`{name}` is set twice"),
-                                )
-                                .primary(attr.key.span.clone(), "set again here")
-                                .secondary(first_span, "first set here")
-                                .help("remove one of them"),
-                            );
-                            continue;
-                        }
-                    }
-                    fields
-                        .attrs
-                        .insert(name.to_string(), (&attr.key, &attr.value, scope));
                 }
-                ItemKind::Block(block) if spec.blocks.contains(&block.keyword.name.as_str()) => {
-                    fields.blocks.push((block, scope))
-                }
-                ItemKind::Decl(decl) if spec.blocks.contains(&decl.keyword.name.as_str()) => {
-                    fields.decls.push((decl, scope))
-                }
-                ItemKind::Statement(statement)
-                    if spec.statements.contains(&statement.keyword.name.as_str()) =>
-                {
-                    fields.statements.push((statement, scope));
-                }
-                ItemKind::Expr(expr, target)
-                    if spec.keyword == "stage" || spec.keyword == "files" =>
-                {
-                    fields.exprs.push((expr, target.as_ref(), scope));
-                }
-                _ => self.unexpected_item(item, spec, owner),
+                fields
+                    .attrs
+                    .insert(name.to_string(), (&attr.key, &attr.value, scope));
             }
+            ItemKind::Block(block) if spec.blocks.contains(&block.keyword.name.as_str()) => {
+                fields.blocks.push((block, scope))
+            }
+            ItemKind::Decl(decl) if spec.blocks.contains(&decl.keyword.name.as_str()) => {
+                fields.decls.push((decl, scope))
+            }
+            ItemKind::Statement(statement)
+                if spec.statements.contains(&statement.keyword.name.as_str()) =>
+            {
+                fields.statements.push((statement, scope));
+            }
+            ItemKind::Expr(expr, target) if spec.keyword == "stage" || spec.keyword == "files" => {
+                fields.exprs.push((expr, target.as_ref(), scope));
+            }
+            _ => unexpected_item(report, item, spec, owner),
         }
-        fields
     }
+    fields
+}
 
-    fn unknown_attribute(&mut self, key: &Label, spec: &BlockSpec, owner: &str) {
-        let names: Vec<&str> = spec.attrs.iter().map(|attr| attr.name).collect();
-        let mut diag = Diagnostic::error(
-            Code::UNKNOWN_ATTRIBUTE,
-            format!("{owner} has no attribute `{}`", key.text),
-        )
-        .primary(key.span.clone(), "unknown attribute");
-        if let Some(best) = did_you_mean(&key.text, names.iter().copied()) {
+fn unknown_attribute(report: &mut impl Report, key: &Label, spec: &BlockSpec, owner: &str) {
+    let names: Vec<&str> = spec.attrs.iter().map(|attr| attr.name).collect();
+    let mut diag = Diagnostic::error(
+        Code::UNKNOWN_ATTRIBUTE,
+        format!("{owner} has no attribute `{}`", key.text),
+    )
+    .primary(key.span.clone(), "unknown attribute");
+    if let Some(best) = did_you_mean(&key.text, names.iter().copied()) {
+        diag = diag.help(format!("did you mean `{best}`?")).fix(
+            format!("replace with `{best}`"),
+            key.span.clone(),
+            best,
+        );
+    } else if names.is_empty() {
+        diag = diag.help(format!("{owner} takes no attributes"));
+    } else {
+        diag = diag.help(format!("known attributes: {}", names.join(", ")));
+    }
+    report.report(diag);
+}
+
+fn unexpected_item(report: &mut impl Report, item: &Item, spec: &BlockSpec, owner: &str) {
+    let (what, span) = match &item.kind {
+        ItemKind::Block(block) => (
+            format!("a `{}` block", block.keyword.name),
+            block.keyword.span.clone(),
+        ),
+        ItemKind::Decl(decl) => (
+            format!("a `{}` declaration", decl.keyword.name),
+            decl.keyword.span.clone(),
+        ),
+        ItemKind::Statement(statement) => (
+            format!("a `{}` statement", statement.keyword.name),
+            statement.keyword.span.clone(),
+        ),
+        ItemKind::Expr(..) => ("a bare value".to_string(), item.span.clone()),
+        ItemKind::Attr(attr) => (
+            format!("attribute `{}`", attr.key.text),
+            attr.key.span.clone(),
+        ),
+    };
+    let mut allowed: Vec<String> = spec
+        .blocks
+        .iter()
+        .map(|block| format!("`{block}` blocks"))
+        .collect();
+    allowed.extend(
+        spec.statements
+            .iter()
+            .map(|statement| format!("`{statement}` statements")),
+    );
+    let mut diag = Diagnostic::error(
+        Code::UNEXPECTED_ITEM,
+        format!("{what} is not allowed in {owner}"),
+    )
+    .primary(span, "not allowed here");
+    if let ItemKind::Block(block) = &item.kind {
+        if let Some(best) = did_you_mean(&block.keyword.name, spec.blocks.iter().copied()) {
             diag = diag.help(format!("did you mean `{best}`?")).fix(
                 format!("replace with `{best}`"),
-                key.span.clone(),
+                block.keyword.span.clone(),
                 best,
             );
-        } else if names.is_empty() {
-            diag = diag.help(format!("{owner} takes no attributes"));
-        } else {
-            diag = diag.help(format!("known attributes: {}", names.join(", ")));
-        }
-        self.report(diag);
-    }
-
-    fn unexpected_item(&mut self, item: &Item, spec: &BlockSpec, owner: &str) {
-        let (what, span) = match &item.kind {
-            ItemKind::Block(block) => (
-                format!("a `{}` block", block.keyword.name),
-                block.keyword.span.clone(),
-            ),
-            ItemKind::Decl(decl) => (
-                format!("a `{}` declaration", decl.keyword.name),
-                decl.keyword.span.clone(),
-            ),
-            ItemKind::Statement(statement) => (
-                format!("a `{}` statement", statement.keyword.name),
-                statement.keyword.span.clone(),
-            ),
-            ItemKind::Expr(..) => ("a bare value".to_string(), item.span.clone()),
-            ItemKind::Attr(attr) => (
-                format!("attribute `{}`", attr.key.text),
-                attr.key.span.clone(),
-            ),
-        };
-        let mut allowed: Vec<String> = spec
-            .blocks
-            .iter()
-            .map(|block| format!("`{block}` blocks"))
-            .collect();
-        allowed.extend(
-            spec.statements
-                .iter()
-                .map(|statement| format!("`{statement}` statements")),
-        );
-        let mut diag = Diagnostic::error(
-            Code::UNEXPECTED_ITEM,
-            format!("{what} is not allowed in {owner}"),
-        )
-        .primary(span, "not allowed here");
-        if let ItemKind::Block(block) = &item.kind {
-            if let Some(best) = did_you_mean(&block.keyword.name, spec.blocks.iter().copied()) {
-                diag = diag.help(format!("did you mean `{best}`?")).fix(
-                    format!("replace with `{best}`"),
-                    block.keyword.span.clone(),
-                    best,
-                );
-                self.report(diag);
-                return;
-            }
-        }
-        diag = if allowed.is_empty() {
-            diag.help(format!("{owner} holds only attributes"))
-        } else {
-            diag.help(format!(
-                "{owner} holds attributes, {}",
-                allowed.join(" and ")
-            ))
-        };
-        self.report(diag);
-    }
-
-    /// The items of a declared block, with the scope each evaluates in (preset applications
-    /// bind the preset's parameters).
-    pub(crate) fn decl_items(
-        &mut self,
-        body: &DeclBody<'a>,
-        owner: &str,
-    ) -> Vec<(&'a Item, ScopeId)> {
-        match body {
-            DeclBody::Block(block) => block.body.items.iter().map(|item| (item, 0)).collect(),
-            DeclBody::Applied(decl) => self.apply_preset(&decl.value, owner).unwrap_or_default(),
+            report.report(diag);
+            return;
         }
     }
-
-    /// Expands `module.preset { args }` (or `module.preset`) into the preset's items, in a new
-    /// scope, followed by the caller's non-parameter items.
-    pub(crate) fn apply_preset(
-        &mut self,
-        value: &'a Expr,
-        owner: &str,
-    ) -> Option<Vec<(&'a Item, ScopeId)>> {
-        use pipec_syntax::ast::ExprKind;
-        let (path, args): (&[pipec_syntax::ast::Ident], Option<&'a Body>) = match &value.kind {
-            ExprKind::Path(path) => (path, None),
-            ExprKind::Apply(path, body) => (path, Some(body)),
-            _ => {
-                self.report(
-                    Diagnostic::error(Code::TYPE_MISMATCH, format!("{owner} expects a preset after `=`"))
-                        .primary(value.span.clone(), "not a preset")
-                        .help("write `= module.preset { arg = value }`, or use a `{ … }` body instead of `=`"),
-                );
-                return None;
-            }
-        };
-        let key = match path {
-            [name] => (None, name.name.clone()),
-            [namespace, name] => (Some(namespace.name.clone()), name.name.clone()),
-            _ => (None, String::new()),
-        };
-        let path_span = path.first().map_or(value.span.clone(), |first| {
-            first.span.to(&path[path.len() - 1].span)
-        });
-        let Some(&(preset, definition)) = self.presets.get(&key) else {
-            let joined = path
-                .iter()
-                .map(|segment| segment.name.as_str())
-                .collect::<Vec<_>>()
-                .join(".");
-            let known: Vec<String> = self
-                .presets
-                .keys()
-                .map(|(namespace, name)| {
-                    namespace
-                        .as_ref()
-                        .map_or(name.clone(), |namespace| format!("{namespace}.{name}"))
-                })
-                .collect();
-            let mut diag =
-                Diagnostic::error(Code::UNKNOWN_PRESET, format!("unknown preset `{joined}`"))
-                    .primary(path_span.clone(), "no such preset");
-            if let (Some(namespace), false) = (
-                &key.0,
-                self.namespaces
-                    .contains(key.0.as_ref().unwrap_or(&String::new())),
-            ) {
-                diag = diag.help(format!("`{namespace}` is not imported: add `use std.hooks.{namespace}` (or the module that defines it)"));
-            } else if let Some(best) = did_you_mean(&joined, known.iter().map(String::as_str)) {
-                diag = diag.help(format!("did you mean `{best}`?")).fix(
-                    format!("replace with `{best}`"),
-                    path_span.clone(),
-                    best,
-                );
-            } else if !known.is_empty() {
-                diag = diag.help(format!("known presets: {}", known.join(", ")));
-            }
-            self.report(diag);
-            return None;
-        };
-        if let Some(last) = path.last() {
-            self.reference(last.span.clone(), path_span.clone(), definition);
-        }
-        // Bind parameters: `param name = default` items of the preset.
-        let mut bound: BTreeMap<String, Value> = BTreeMap::new();
-        let mut spans: BTreeMap<String, Span> = BTreeMap::new();
-        let mut params: Vec<(&'a Decl, String)> = Vec::new();
-        let mut items = Vec::new();
-        for item in &preset.body.items {
-            match &item.kind {
-                ItemKind::Decl(decl) if decl.keyword.name == "param" => {
-                    if let Some(label) = decl.labels.first() {
-                        params.push((decl, label.text.clone()));
-                    }
-                }
-                _ => items.push(item),
-            }
-        }
-        let mut extra = Vec::new();
-        if let Some(args) = args {
-            for item in &args.items {
-                if let ItemKind::Attr(attr) = &item.kind {
-                    if params.iter().any(|(_, name)| *name == attr.key.text) {
-                        let value = self.eval(&attr.value, 0);
-                        bound.insert(attr.key.text.clone(), value);
-                        spans.insert(attr.key.text.clone(), attr.value.span.clone());
-                        continue;
-                    }
-                }
-                extra.push(item);
-            }
-        }
-        let scope = self.scopes.len();
-        self.scopes.push(BTreeMap::new());
-        for (name, span) in spans {
-            self.arg_spans.insert((scope, name), span);
-        }
-        for (decl, name) in params {
-            let value = match bound.remove(&name) {
-                Some(value) => value,
-                None => match required_type(&decl.value) {
-                    Some(ty) => {
-                        self.report(
-                            Diagnostic::error(
-                                Code::MISSING_ATTRIBUTE,
-                                format!("preset argument `{name}` is missing"),
-                            )
-                            .primary(path_span.clone(), format!("needs `{name}`"))
-                            .secondary(decl.labels[0].span.clone(), "parameter declared here")
-                            .help(format!("pass it: `{{ {name} = … }}` ({ty})")),
-                        );
-                        Value::Error
-                    }
-                    None => self.eval(&decl.value, scope),
-                },
-            };
-            if let Some(map) = self.scopes.get_mut(scope) {
-                map.insert(name, value);
-            }
-        }
-        let mut out: Vec<(&'a Item, ScopeId)> =
-            items.into_iter().map(|item| (item, scope)).collect();
-        out.extend(extra.into_iter().map(|item| (item, 0)));
-        Some(out)
-    }
-
-    pub(crate) fn location(&self, span: &Span) -> String {
-        self.db.location(span)
-    }
-
-    /// The statements of `fields` with keyword `keyword`.
-    pub(crate) fn statements<'f>(
-        fields: &'f Fields<'a>,
-        keyword: &'f str,
-    ) -> impl Iterator<Item = (&'a Statement, ScopeId)> + 'f {
-        fields
-            .statements
-            .iter()
-            .filter(move |(statement, _)| statement.keyword.name == keyword)
-            .copied()
-    }
+    diag = if allowed.is_empty() {
+        diag.help(format!("{owner} holds only attributes"))
+    } else {
+        diag.help(format!(
+            "{owner} holds attributes, {}",
+            allowed.join(" and ")
+        ))
+    };
+    report.report(diag);
 }
 
 /// `string`, `number`, … as a parameter's value marks it required; returns the type name.
@@ -831,9 +687,20 @@ pub(crate) fn sanitize_ident(text: &str) -> String {
     out
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
     pub(crate) fn has_attr(&self, name: &str) -> bool {
         self.attrs.contains_key(name)
+    }
+
+    /// The statements with keyword `keyword`.
+    pub(crate) fn statements<'f>(
+        &'f self,
+        keyword: &'f str,
+    ) -> impl Iterator<Item = (&'a Statement, ScopeId)> + 'f {
+        self.statements
+            .iter()
+            .filter(move |(statement, _)| statement.keyword.name == keyword)
+            .copied()
     }
 }
 

@@ -1,21 +1,100 @@
-//! Evaluation of values: references, `param`/`let` values (with cycle detection), string
-//! interpolation, function calls, and the typed readers the lowering uses (`want_str`, …),
-//! which report type mismatches once and return `None` so that nothing cascades.
+//! Evaluation of values (`Evaluator`): references (a deploy's exports are its target's),
+//! `param`/`let` values (computed once, with cycle detection), preset application (its
+//! parameters become a scope), string interpolation, function calls (`config_word` among them),
+//! and the typed readers the lowering uses (`want_str`, …), which report type mismatches once
+//! and return `None` so that nothing cascades. It reads the declarations of `Names` and does not
+//! change them.
+
+use std::collections::BTreeMap;
 
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::{AttrRef, Kind, ManagedPolicy, TextPart};
 use pipec_span::Span;
-use pipec_syntax::ast::{Expr, ExprKind, Ident, ItemKind, StrPart};
+use pipec_syntax::ast::{Body, Decl, Expr, ExprKind, Ident, Item, ItemKind, StrPart};
 
-use crate::check::{Checker, GlobalState, ScopeId};
+use crate::check::{BlockDecl, DeclBody, Names, ScopeId};
+use crate::index::SymbolIndex;
+use crate::limits;
+use crate::report::{Report, Sink};
+use crate::schema::{self, BlockSpec};
 use crate::value::{Interpolated, Value};
-use crate::{limits, schema};
 
-impl Checker<'_> {
+/// Where the value of a `param` or `let` stands (one not yet started has no entry).
+enum GlobalState {
+    InProgress,
+    Done(Value),
+}
+
+/// Evaluation: reads the declarations in `names`, records references in `index`, reports to
+/// `sink`, and owns what it computes: the value of each `param` and `let` (computed once), the
+/// scopes of preset arguments, and the budget of `limits.rs`.
+pub(crate) struct Evaluator<'c, 'a> {
+    names: &'c Names<'a>,
+    index: &'c mut SymbolIndex,
+    sink: &'c mut Sink,
+    globals: BTreeMap<String, GlobalState>,
+    /// Scope 0 is the file's; each preset application adds one with its parameters.
+    scopes: Vec<BTreeMap<String, Value>>,
+    /// Where each preset argument was written: `(scope, parameter) → its value's span`.
+    arg_spans: BTreeMap<(ScopeId, String), Span>,
+    budget: limits::Budget,
+}
+
+impl Report for Evaluator<'_, '_> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.sink.report(diagnostic);
+    }
+}
+
+impl<'c, 'a> Evaluator<'c, 'a> {
+    /// An evaluator of the program declared in `names`, with no value computed yet.
+    pub(crate) fn new(
+        names: &'c Names<'a>,
+        index: &'c mut SymbolIndex,
+        sink: &'c mut Sink,
+    ) -> Self {
+        Evaluator {
+            names,
+            index,
+            sink,
+            globals: BTreeMap::new(),
+            scopes: vec![BTreeMap::new()],
+            arg_spans: BTreeMap::new(),
+            budget: limits::Budget::default(),
+        }
+    }
+
+    /// The declarations being evaluated.
+    pub(crate) fn names(&self) -> &'c Names<'a> {
+        self.names
+    }
+
+    /// Records in the symbol index that the deploy of `definition` goes to `target`.
+    pub(crate) fn record_target(&mut self, definition: usize, target: &'static str) {
+        self.index.set_target(definition, target);
+    }
+
+    /// True when a diagnostic already reported satisfies `predicate`.
+    pub(crate) fn reported(&self, predicate: impl Fn(&Diagnostic) -> bool) -> bool {
+        self.sink.any(predicate)
+    }
+
+    /// True when `name` is a preset parameter of `scope`.
+    pub(crate) fn is_local(&self, scope: ScopeId, name: &str) -> bool {
+        self.scopes
+            .get(scope)
+            .is_some_and(|locals| locals.contains_key(name))
+    }
+
+    /// Where the preset argument `name` of `scope` was written, when it was.
+    pub(crate) fn arg_span(&self, scope: ScopeId, name: &str) -> Option<Span> {
+        self.arg_spans.get(&(scope, name.to_string())).cloned()
+    }
+
     /// Evaluates `expr` in `scope`, within the size limits of `limits.rs`: a value that would
     /// exceed them is reported (P3026) at `expr` and becomes `Value::Error`.
     pub(crate) fn eval(&mut self, expr: &Expr, scope: ScopeId) -> Value {
-        if self.budget_spent {
+        if self.budget.is_spent() {
             return Value::Error;
         }
         let value = self.eval_unbounded(expr, scope);
@@ -45,8 +124,7 @@ impl Checker<'_> {
                 .sum(),
             _ => size.bytes,
         };
-        self.produced = self.produced.saturating_add(cost);
-        if self.produced > limits::MAX_TOTAL_BYTES {
+        if !self.budget.charge(cost) {
             self.value_too_large(
                 &expr.span,
                 &format!(
@@ -54,7 +132,6 @@ impl Checker<'_> {
                     limits::MAX_TOTAL_BYTES >> 20
                 ),
             );
-            self.budget_spent = true;
             return Value::Error;
         }
         value
@@ -247,12 +324,12 @@ impl Checker<'_> {
                 );
                 return Value::Error;
             };
-            let Some(target) = self.blocks.get(&(kind, name.name.clone())) else {
+            let Some(target) = self.names.block(kind, &name.name) else {
                 let candidates: Vec<String> = self
-                    .blocks
-                    .keys()
-                    .filter(|(other, _)| *other == kind)
-                    .map(|(_, name)| name.clone())
+                    .names
+                    .blocks()
+                    .filter(|decl| decl.kind == kind)
+                    .map(|decl| decl.name.clone())
                     .collect();
                 let mut diag = Diagnostic::error(
                     Code::UNRESOLVED_REFERENCE,
@@ -284,35 +361,14 @@ impl Checker<'_> {
                 return Value::Error;
             };
             let definition = target.definition;
+            let target: &'c BlockDecl<'a> = target;
             let path_span = first.span.to(&path[path.len() - 1].span);
-            self.reference(name.span.clone(), path_span, definition);
+            self.index
+                .reference(name.span.clone(), path_span, definition);
             return match path.get(2) {
                 None => Value::Block(kind, name.name.clone()),
                 Some(attr) => {
-                    let spec = schema::of_kind(kind);
-                    let export = spec.export(&attr.name).filter(|_| path.len() <= 3);
-                    let Some(export) = export else {
-                        let names: Vec<&str> =
-                            spec.exports.iter().map(|export| export.name).collect();
-                        let mut diag = Diagnostic::error(
-                            Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
-                            format!("{} has no attribute `{}`", kind.article(), attr.name),
-                        )
-                        .primary(attr.span.clone(), "not exported");
-                        if let Some(best) = did_you_mean(&attr.name, names.iter().copied()) {
-                            diag = diag.help(format!("did you mean `{best}`?")).fix(
-                                format!("replace with `{best}`"),
-                                attr.span.clone(),
-                                best,
-                            );
-                        } else {
-                            diag = diag.help(format!(
-                                "{} exports {}",
-                                kind.article(),
-                                names.join(", ")
-                            ));
-                        }
-                        self.report(diag);
+                    let Some(export) = self.export(target, attr, path.len() <= 3) else {
                         return Value::Error;
                     };
                     Value::Attr(AttrRef {
@@ -332,26 +388,162 @@ impl Checker<'_> {
             {
                 return value.clone();
             }
-            if self.globals.contains_key(&first.name) {
+            if self.names.global(&first.name).is_some() {
                 return self.eval_global(&first.name, &first.span);
             }
         }
         Value::Symbol(path.iter().map(|segment| segment.name.clone()).collect())
     }
 
+    /// The export `attr` of the block `decl` (`repo.app.arn`); P3018 when it has none (or the
+    /// path goes on past it, `!last`). What a deploy exports depends on its target.
+    fn export(
+        &mut self,
+        decl: &BlockDecl<'a>,
+        attr: &Ident,
+        last: bool,
+    ) -> Option<&'static schema::Export> {
+        let kind = decl.kind;
+        let target = self.written_target(decl);
+        let exports = schema::exports(kind, target.as_ref().map(|(spec, _)| spec.keyword));
+        if let Some(export) = exports.iter().find(|export| export.name == attr.name) {
+            if last {
+                return Some(export);
+            }
+        }
+        let names: Vec<&str> = exports.iter().map(|export| export.name).collect();
+        let Some((target, target_span)) = target else {
+            let mut diag = Diagnostic::error(
+                Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
+                format!("{} has no attribute `{}`", kind.article(), attr.name),
+            )
+            .primary(attr.span.clone(), "not exported");
+            if let Some(best) = did_you_mean(&attr.name, names.iter().copied()) {
+                diag = diag.help(format!("did you mean `{best}`?")).fix(
+                    format!("replace with `{best}`"),
+                    attr.span.clone(),
+                    best,
+                );
+            } else {
+                diag = diag.help(format!("{} exports {}", kind.article(), names.join(", ")));
+            }
+            self.report(diag);
+            return None;
+        };
+        // A deploy: what it exports is its target's.
+        let keyword = target.keyword;
+        let mut diag = Diagnostic::error(
+            Code::UNKNOWN_ATTRIBUTE_OF_REFERENCE,
+            format!("a deploy to `{keyword}` has no attribute `{}`", attr.name),
+        )
+        .primary(
+            attr.span.clone(),
+            format!("not exported by a deploy to `{keyword}`"),
+        )
+        .secondary(
+            target_span,
+            format!("`{}` deploys to `{keyword}` here", decl.name),
+        );
+        let elsewhere: Vec<String> = schema::TARGETS
+            .iter()
+            .filter(|other| other.exports.iter().any(|export| export.name == attr.name))
+            .map(|other| format!("`target = {} {{ … }}`", other.keyword))
+            .collect();
+        let elsewhere = if elsewhere.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (`{}` is exported by a deploy with {})",
+                attr.name,
+                elsewhere.join(" or ")
+            )
+        };
+        diag = match did_you_mean(&attr.name, names.iter().copied()) {
+            Some(best) => diag.help(format!("did you mean `{best}`?")).fix(
+                format!("replace with `{best}`"),
+                attr.span.clone(),
+                best,
+            ),
+            None if names.is_empty() => diag.help(format!(
+                "remove the reference: a deploy to `{keyword}` exports nothing{elsewhere}"
+            )),
+            None => diag.help(format!(
+                "a deploy to `{keyword}` exports {}{elsewhere}",
+                names.join(", ")
+            )),
+        };
+        if names.is_empty() {
+            diag = diag.note(format!(
+                "A deploy to `{keyword}` becomes {}: it creates no resource that a reference could read.",
+                target.aws
+            ));
+        }
+        self.report(diag);
+        None
+    }
+
+    /// The target written in the deploy `decl` (`target = s3 { … }`) and its span, read from
+    /// the syntax so that a reference can be checked before (or without) the deploy being
+    /// lowered: its body's `target`, or for a preset application the arguments' `target`, else
+    /// the preset's (the precedence `read_fields` gives them). `None` for a block without a
+    /// target attribute, and when the target is missing or not one the schema knows (that is
+    /// reported where the deploy is lowered).
+    fn written_target(&self, decl: &BlockDecl<'a>) -> Option<(&'static BlockSpec, Span)> {
+        let spec = schema::of_kind(decl.kind);
+        let attr = spec
+            .attrs
+            .iter()
+            .find(|attr| matches!(attr.ty, schema::AttrType::Target(_)))?;
+        let find = |items: &'a [Item]| {
+            items.iter().find_map(|item| match &item.kind {
+                ItemKind::Attr(found) if found.key.text == attr.name => Some(&found.value),
+                _ => None,
+            })
+        };
+        let expr = match decl.body {
+            DeclBody::Block(block) => find(&block.body.items),
+            DeclBody::Applied(applied) => {
+                let (path, args) = match &applied.value.kind {
+                    ExprKind::Path(path) => (path, None),
+                    ExprKind::Apply(path, args) => (path, Some(args)),
+                    _ => return None,
+                };
+                let (namespace, name) = match path.as_slice() {
+                    [name] => (None, name),
+                    [namespace, name] => (Some(namespace.name.as_str()), name),
+                    _ => return None,
+                };
+                args.and_then(|args| find(&args.items)).or_else(|| {
+                    let (preset, _) = self.names.preset(namespace, &name.name)?;
+                    find(&preset.body.items)
+                })
+            }
+        }?;
+        let ExprKind::Apply(path, _) = &expr.kind else {
+            return None;
+        };
+        let keyword = path
+            .iter()
+            .map(|segment| segment.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        Some((schema::target(&keyword)?, expr.span.clone()))
+    }
+
     fn eval_global(&mut self, name: &str, use_span: &Span) -> Value {
-        let Some(global) = self.globals.get_mut(name) else {
+        let Some(global) = self.names.global(name) else {
             return Value::Error;
         };
         let definition = global.definition;
         let decl_span = global.decl.labels[0].span.clone();
-        match &global.state {
-            GlobalState::Done(value) => {
+        match self.globals.get(name) {
+            Some(GlobalState::Done(value)) => {
                 let value = value.clone();
-                self.reference(use_span.clone(), use_span.clone(), definition);
+                self.index
+                    .reference(use_span.clone(), use_span.clone(), definition);
                 value
             }
-            GlobalState::InProgress => {
+            Some(GlobalState::InProgress) => {
                 self.report(
                     Diagnostic::error(Code::VALUE_CYCLE, format!("`{name}` depends on itself"))
                         .primary(use_span.clone(), "used here while being computed")
@@ -360,13 +552,14 @@ impl Checker<'_> {
                 );
                 Value::Error
             }
-            GlobalState::Pending => {
-                global.state = GlobalState::InProgress;
+            None => {
+                self.globals
+                    .insert(name.to_string(), GlobalState::InProgress);
                 let value = self.compute_global(name, &decl_span);
-                if let Some(global) = self.globals.get_mut(name) {
-                    global.state = GlobalState::Done(value.clone());
-                }
-                self.reference(use_span.clone(), use_span.clone(), definition);
+                self.globals
+                    .insert(name.to_string(), GlobalState::Done(value.clone()));
+                self.index
+                    .reference(use_span.clone(), use_span.clone(), definition);
                 value
             }
         }
@@ -375,7 +568,7 @@ impl Checker<'_> {
     /// The value of a global whose state is `InProgress`: its `--var` override or its
     /// declared value.
     fn compute_global(&mut self, name: &str, decl_span: &Span) -> Value {
-        let Some(global) = self.globals.get(name) else {
+        let Some(global) = self.names.global(name) else {
             return Value::Error;
         };
         let decl_span = decl_span.clone();
@@ -449,7 +642,7 @@ impl Checker<'_> {
     /// it uses is already done, or is one of the globals being walked (`InProgress`), which is
     /// a cycle and reported as P2007 at the use.
     pub(crate) fn eval_all_globals(&mut self) {
-        let names: Vec<String> = self.globals.keys().cloned().collect();
+        let names: Vec<String> = self.names.global_names().map(str::to_string).collect();
         for root in names {
             let mut stack: Vec<(String, Vec<String>, usize)> = Vec::new();
             if let Some(entry) = self.enter_global(&root) {
@@ -466,14 +659,12 @@ impl Checker<'_> {
                 }
                 let name = std::mem::take(name);
                 stack.pop();
-                let decl_span = match self.globals.get(&name) {
+                let decl_span = match self.names.global(&name) {
                     Some(global) => global.decl.labels[0].span.clone(),
                     None => continue,
                 };
                 let value = self.compute_global(&name, &decl_span);
-                if let Some(global) = self.globals.get_mut(&name) {
-                    global.state = GlobalState::Done(value);
-                }
+                self.globals.insert(name, GlobalState::Done(value));
             }
         }
     }
@@ -481,11 +672,12 @@ impl Checker<'_> {
     /// Marks a pending global `InProgress` and lists the globals its value names; `None` when
     /// it is not pending.
     fn enter_global(&mut self, name: &str) -> Option<(String, Vec<String>, usize)> {
-        let global = self.globals.get_mut(name)?;
-        if !matches!(global.state, GlobalState::Pending) {
+        let global = self.names.global(name)?;
+        if self.globals.contains_key(name) {
             return None;
         }
-        global.state = GlobalState::InProgress;
+        self.globals
+            .insert(name.to_string(), GlobalState::InProgress);
         let decl = global.decl;
         let mut deps = Vec::new();
         if global.override_value.is_none() {
@@ -510,7 +702,7 @@ impl Checker<'_> {
                     }
                     ExprKind::Path(path) => {
                         if let [single] = path.as_slice() {
-                            if self.globals.contains_key(&single.name) {
+                            if self.names.global(&single.name).is_some() {
                                 deps.push(single.name.clone());
                             }
                         }
@@ -528,7 +720,7 @@ impl Checker<'_> {
     }
 
     pub(crate) fn global_value(&mut self, name: &str) -> Option<Value> {
-        match self.globals.get(name).map(|global| &global.state) {
+        match self.globals.get(name) {
             Some(GlobalState::Done(value)) => Some(value.clone()),
             _ => None,
         }
@@ -704,6 +896,196 @@ impl Checker<'_> {
         }
     }
 
+    /// The items of a declared block, with the scope each evaluates in (preset applications
+    /// bind the preset's parameters).
+    pub(crate) fn decl_items(
+        &mut self,
+        body: &DeclBody<'a>,
+        owner: &str,
+    ) -> Vec<(&'a Item, ScopeId)> {
+        match body {
+            DeclBody::Block(block) => block.body.items.iter().map(|item| (item, 0)).collect(),
+            DeclBody::Applied(decl) => self.apply_preset(&decl.value, owner).unwrap_or_default(),
+        }
+    }
+
+    /// Expands `module.preset { args }` (or `module.preset`) into the preset's items, in a new
+    /// scope, followed by the caller's non-parameter items.
+    pub(crate) fn apply_preset(
+        &mut self,
+        value: &'a Expr,
+        owner: &str,
+    ) -> Option<Vec<(&'a Item, ScopeId)>> {
+        let (path, args): (&[pipec_syntax::ast::Ident], Option<&'a Body>) = match &value.kind {
+            ExprKind::Path(path) => (path, None),
+            ExprKind::Apply(path, body) => (path, Some(body)),
+            _ => {
+                self.report(
+                    Diagnostic::error(Code::TYPE_MISMATCH, format!("{owner} expects a preset after `=`"))
+                        .primary(value.span.clone(), "not a preset")
+                        .help("write `= module.preset { arg = value }`, or use a `{ … }` body instead of `=`"),
+                );
+                return None;
+            }
+        };
+        let key = match path {
+            [name] => (None, name.name.clone()),
+            [namespace, name] => (Some(namespace.name.clone()), name.name.clone()),
+            _ => (None, String::new()),
+        };
+        let path_span = path.first().map_or(value.span.clone(), |first| {
+            first.span.to(&path[path.len() - 1].span)
+        });
+        let Some((preset, definition)) = self.names.preset(key.0.as_deref(), &key.1) else {
+            let joined = path
+                .iter()
+                .map(|segment| segment.name.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            let known = self.names.preset_names();
+            let mut diag =
+                Diagnostic::error(Code::UNKNOWN_PRESET, format!("unknown preset `{joined}`"))
+                    .primary(path_span.clone(), "no such preset");
+            if let (Some(namespace), false) = (
+                &key.0,
+                self.names.is_imported(key.0.as_deref().unwrap_or("")),
+            ) {
+                diag = diag.help(format!("`{namespace}` is not imported: add `use std.hooks.{namespace}` (or the module that defines it)"));
+            } else if let Some(best) = did_you_mean(&joined, known.iter().map(String::as_str)) {
+                diag = diag.help(format!("did you mean `{best}`?")).fix(
+                    format!("replace with `{best}`"),
+                    path_span.clone(),
+                    best,
+                );
+            } else if !known.is_empty() {
+                diag = diag.help(format!("known presets: {}", known.join(", ")));
+            }
+            self.report(diag);
+            return None;
+        };
+        if let Some(last) = path.last() {
+            self.index
+                .reference(last.span.clone(), path_span.clone(), definition);
+        }
+        // Bind parameters: `param name = default` items of the preset.
+        let mut bound: BTreeMap<String, Value> = BTreeMap::new();
+        let mut spans: BTreeMap<String, Span> = BTreeMap::new();
+        let mut params: Vec<(&'a Decl, String)> = Vec::new();
+        let mut items = Vec::new();
+        for item in &preset.body.items {
+            match &item.kind {
+                ItemKind::Decl(decl) if decl.keyword.name == "param" => {
+                    if let Some(label) = decl.labels.first() {
+                        params.push((decl, label.text.clone()));
+                    }
+                }
+                _ => items.push(item),
+            }
+        }
+        let mut extra = Vec::new();
+        if let Some(args) = args {
+            for item in &args.items {
+                if let ItemKind::Attr(attr) = &item.kind {
+                    if params.iter().any(|(_, name)| *name == attr.key.text) {
+                        let value = self.eval(&attr.value, 0);
+                        bound.insert(attr.key.text.clone(), value);
+                        spans.insert(attr.key.text.clone(), attr.value.span.clone());
+                        continue;
+                    }
+                }
+                extra.push(item);
+            }
+        }
+        let scope = self.scopes.len();
+        self.scopes.push(BTreeMap::new());
+        for (name, span) in spans {
+            self.arg_spans.insert((scope, name), span);
+        }
+        for (decl, name) in params {
+            let value = match bound.remove(&name) {
+                Some(value) => value,
+                None => match crate::check::required_type(&decl.value) {
+                    Some(ty) => {
+                        self.report(
+                            Diagnostic::error(
+                                Code::MISSING_ATTRIBUTE,
+                                format!("preset argument `{name}` is missing"),
+                            )
+                            .primary(path_span.clone(), format!("needs `{name}`"))
+                            .secondary(decl.labels[0].span.clone(), "parameter declared here")
+                            .help(format!("pass it: `{{ {name} = … }}` ({ty})")),
+                        );
+                        Value::Error
+                    }
+                    None => self.eval(&decl.value, scope),
+                },
+            };
+            if let Some(map) = self.scopes.get_mut(scope) {
+                map.insert(name, value);
+            }
+        }
+        let mut out: Vec<(&'a Item, ScopeId)> =
+            items.into_iter().map(|item| (item, scope)).collect();
+        out.extend(extra.into_iter().map(|item| (item, 0)));
+        Some(out)
+    }
+
+    /// `config_word(value)`: the value as text, when it is one word of a configuration file
+    /// (P3023 at the place the value was written otherwise: the preset argument when the value
+    /// is a preset parameter).
+    pub(crate) fn config_word(
+        &mut self,
+        value: &(Value, Span),
+        argument: &Expr,
+        call: &Span,
+        scope: ScopeId,
+    ) -> Value {
+        let text = match &value.0 {
+            Value::Str(text) => text.clone(),
+            Value::Int(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            other => {
+                self.mismatch(
+                    &value.1,
+                    "a string",
+                    other,
+                    "call it as `config_word(\"value\")`",
+                );
+                return Value::Error;
+            }
+        };
+        let Some(bad) = config_word_breaker(&text) else {
+            return Value::Str(text);
+        };
+        let written = match &argument.kind {
+            ExprKind::Path(path) if path.len() == 1 => self.arg_span(scope, &path[0].name),
+            _ => None,
+        };
+        let what = if bad == '\n' {
+            "a newline".to_string()
+        } else if bad.is_control() || bad.is_whitespace() {
+            format!("the character U+{:04X}", u32::from(bad))
+        } else {
+            format!("`{bad}`")
+        };
+        let mut diag = Diagnostic::error(
+            Code::UNSAFE_CONFIG_VALUE,
+            format!("this value is written into a configuration file and holds {what}"),
+        );
+        diag = match written {
+            Some(span) => diag.primary(span, format!("holds {what}")).secondary(
+                call.clone(),
+                "written into one line of a configuration file here",
+            ),
+            None => diag.primary(value.1.clone(), format!("holds {what}")),
+        };
+        self.report(
+            diag.note("a newline would add a directive (`ExecStartPre=…` in a systemd unit); blanks, quotes, `;`, `{`, `}`, `#`, `$`, `%` and `\\` are syntax in systemd units, nginx configuration or env files")
+                .help("pass a value without blanks, control characters or `; { } # ' \" \\ $ %` and backticks"),
+        );
+        Value::Error
+    }
+
     // ------------------------------------------------------------------ typed readers
 
     pub(crate) fn mismatch(&mut self, span: &Span, expected: &str, found: &Value, help: &str) {
@@ -726,11 +1108,11 @@ impl Checker<'_> {
 
     fn unresolved_symbol(&mut self, span: &Span, path: &[String], expected: &str) {
         let joined = path.join(".");
-        let mut candidates: Vec<String> = self.globals.keys().cloned().collect();
+        let mut candidates: Vec<String> = self.names.global_names().map(str::to_string).collect();
         candidates.extend(
-            self.blocks
-                .keys()
-                .map(|(kind, name)| format!("{}.{name}", kind.keyword())),
+            self.names
+                .blocks()
+                .map(|decl| format!("{}.{}", decl.kind.keyword(), decl.name)),
         );
         let mut diag = Diagnostic::error(
             Code::UNRESOLVED_REFERENCE,
@@ -899,8 +1281,8 @@ impl Checker<'_> {
             Value::Block(found, name) if *found == kind => Some(name.clone()),
             Value::Block(found, name) => {
                 let target_span = self
-                    .blocks
-                    .get(&(*found, name.clone()))
+                    .names
+                    .block(*found, name)
                     .map(|decl| decl.name_span.clone());
                 let mut diag = Diagnostic::error(
                     Code::WRONG_REFERENCE_KIND,
@@ -914,10 +1296,10 @@ impl Checker<'_> {
                     );
                 }
                 let candidates: Vec<String> = self
-                    .blocks
-                    .keys()
-                    .filter(|(other, _)| *other == kind)
-                    .map(|(_, name)| format!("{}.{name}", kind.keyword()))
+                    .names
+                    .blocks()
+                    .filter(|decl| decl.kind == kind)
+                    .map(|decl| format!("{}.{}", kind.keyword(), decl.name))
                     .collect();
                 diag = match candidates.first() {
                     Some(first) if candidates.len() == 1 => diag.help(format!(
@@ -1064,4 +1446,17 @@ fn default_export(kind: Kind) -> &'static str {
         | Kind::Pipeline => "arn",
         Kind::Deploy => "name",
     }
+}
+
+/// The first character of `text` that cannot be part of one word of a line-based configuration
+/// file: control characters and the 1.1 line breaks (a newline adds a directive), blanks (they
+/// split a value), and what systemd, nginx or env files read as syntax (`; { } # ' " \ $ %` and
+/// backtick).
+pub(crate) fn config_word_breaker(text: &str) -> Option<char> {
+    text.chars().find(|ch| {
+        ch.is_control()
+            || ch.is_whitespace()
+            || matches!(ch, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
+            || ";{}#'\"\\$%`".contains(*ch)
+    })
 }

@@ -16,6 +16,9 @@ pub struct Definition {
     pub span: Span,
     /// One line for hover.
     pub detail: String,
+    /// For a deploy that lowered, the keyword of its target (`ec2`, `s3`): what a reference
+    /// can read from it depends on it (`schema::exports`).
+    pub target: Option<&'static str>,
 }
 
 /// A use of a declaration.
@@ -52,6 +55,42 @@ impl SymbolIndex {
         self.definitions.iter().position(|definition| {
             definition.name_span.file == file && definition.name_span.contains(offset)
         })
+    }
+
+    /// Records a declaration; returns its index.
+    pub(crate) fn define(
+        &mut self,
+        kind: &str,
+        name: &str,
+        name_span: Span,
+        span: Span,
+        detail: String,
+    ) -> usize {
+        self.definitions.push(Definition {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            name_span,
+            span,
+            detail,
+            target: None,
+        });
+        self.definitions.len() - 1
+    }
+
+    /// Records that the deploy of definition `definition` goes to `target`.
+    pub(crate) fn set_target(&mut self, definition: usize, target: &'static str) {
+        if let Some(found) = self.definitions.get_mut(definition) {
+            found.target = Some(target);
+        }
+    }
+
+    /// Records a use of definition `target`.
+    pub(crate) fn reference(&mut self, span: Span, path_span: Span, target: usize) {
+        self.references.push(Reference {
+            span,
+            path_span,
+            target,
+        });
     }
 
     /// Every reference to definition `target`.

@@ -9,6 +9,7 @@
 // Library crates never print: output belongs to pipec-cli (ARCHITECTURE.md, invariant 5).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod analysis;
 mod check;
 mod eval;
 mod index;
@@ -21,5 +22,6 @@ pub mod stdlib;
 mod validate;
 mod value;
 
-pub use check::{analyze, Analysis, SourceModule};
+pub use analysis::{analyze, Analysis};
+pub use check::SourceModule;
 pub use index::{Definition, Reference, SymbolIndex};

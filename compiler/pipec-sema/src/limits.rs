@@ -33,6 +33,29 @@ pub(crate) const MAX_TOTAL_BYTES: usize = 64 << 20;
 /// The bytes counted for one list item or map entry besides its contents.
 pub(crate) const ITEM_BYTES: usize = 64;
 
+/// What the evaluation of one program has produced so far, against `MAX_TOTAL_BYTES`.
+#[derive(Debug, Default)]
+pub(crate) struct Budget {
+    produced: usize,
+    spent: bool,
+}
+
+impl Budget {
+    /// True once a charge went over `MAX_TOTAL_BYTES`.
+    pub(crate) fn is_spent(&self) -> bool {
+        self.spent
+    }
+
+    /// Counts `bytes` more; false (and spent from now on) when that goes over the limit.
+    pub(crate) fn charge(&mut self, bytes: usize) -> bool {
+        self.produced = self.produced.saturating_add(bytes);
+        if self.produced > MAX_TOTAL_BYTES {
+            self.spent = true;
+        }
+        !self.spent
+    }
+}
+
 /// The size of a value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Measure {

@@ -1,7 +1,9 @@
 //! Lowering of `repo` and `build` blocks.
 
+use super::Lowerer;
 use super::{Ctx, Declared};
-use crate::check::{nested_spec, Checker, Fields, ScopeId};
+use crate::check::{nested_spec, Fields, ScopeId};
+use crate::report::Report;
 use crate::schema;
 use crate::validate::{NameRule, Validate};
 use crate::value::Value;
@@ -11,7 +13,7 @@ use pipec_span::Span;
 use pipec_syntax::ast::{Block, Item};
 use std::collections::BTreeMap;
 
-impl<'a> Checker<'a> {
+impl<'a> Lowerer<'_, 'a> {
     pub(super) fn lower_repo(
         &mut self,
         ctx: &Ctx,
@@ -48,7 +50,7 @@ impl<'a> Checker<'a> {
         fields: &Fields<'a>,
     ) -> Option<Build> {
         let source = match fields.attrs.get("source") {
-            Some((_, expr, scope)) => self.want_ref(expr, *scope, Kind::Repo),
+            Some((_, expr, scope)) => self.ev.want_ref(expr, *scope, Kind::Repo),
             None => {
                 let example = self
                     .only_of_kind(Kind::Repo)
@@ -81,7 +83,7 @@ impl<'a> Checker<'a> {
         let role = fields
             .attrs
             .get("role")
-            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
+            .and_then(|(_, expr, scope)| self.ev.want_ref(expr, *scope, Kind::Role));
         let description = self.attr_checked(fields, "build", "description");
         let mut phases: Vec<Phase> = Vec::new();
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
@@ -182,11 +184,11 @@ impl<'a> Checker<'a> {
         let mut runtimes = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("runtime") {
             for (name, name_span, value, value_span) in
-                self.want_map(expr, *scope).unwrap_or_default()
+                self.ev.want_map(expr, *scope).unwrap_or_default()
             {
                 let version = match value {
                     Value::Int(number) => Some(number.to_string()),
-                    other => self.value_str(&other, &value_span),
+                    other => self.ev.value_str(&other, &value_span),
                 };
                 let Some(version) = version else { continue };
                 self.check_runtime(image, &name, &version, &name_span, &value_span);
@@ -247,7 +249,7 @@ impl<'a> Checker<'a> {
         let mut env = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("env") {
             for (name, name_span, value, value_span) in
-                self.want_map(expr, *scope).unwrap_or_default()
+                self.ev.want_map(expr, *scope).unwrap_or_default()
             {
                 if name.starts_with("CODEBUILD_")
                     || !name
@@ -282,7 +284,7 @@ impl<'a> Checker<'a> {
                     Value::Ssm(parameter) => (EnvKind::ParameterStore, parameter),
                     Value::Secret(secret) => (EnvKind::SecretsManager, secret),
                     other => {
-                        self.mismatch(&value_span, "a string, `ssm(\"…\")` or `secret(\"…\")`", &other, "build variables are strings or references to SSM parameters and secrets");
+                        self.ev.mismatch(&value_span, "a string, `ssm(\"…\")` or `secret(\"…\")`", &other, "build variables are strings or references to SSM parameters and secrets");
                         continue;
                     }
                 };
@@ -348,7 +350,7 @@ impl<'a> Checker<'a> {
     pub(super) fn commands(&mut self, fields: &Fields<'a>) -> Vec<String> {
         let mut commands = Vec::new();
         let mut open = None;
-        for (statement, scope) in Self::statements(fields, "run").collect::<Vec<_>>() {
+        for (statement, scope) in fields.statements("run").collect::<Vec<_>>() {
             if let Some(clause) = statement.clauses.first() {
                 self.report(
                     Diagnostic::error(
@@ -376,14 +378,14 @@ impl<'a> Checker<'a> {
                     for (item, span) in items {
                         if item == Value::Error {
                             commands.push(String::new());
-                        } else if let Some(command) = self.value_str(&item, &span) {
+                        } else if let Some(command) = self.ev.value_str(&item, &span) {
                             commands.push(command);
                         }
                     }
                 }
                 // Reported already; a placeholder keeps "no commands" from following it.
                 Value::Error => commands.push(String::new()),
-                other => self.mismatch(
+                other => self.ev.mismatch(
                     &statement.argument.span,
                     "a command string",
                     &other,

@@ -6,7 +6,9 @@ use pipec_ir::shell::{self, Context, Rejection, Segment};
 use pipec_span::Span;
 use pipec_syntax::ast::{Expr, ExprKind, StrPart};
 
-use crate::check::{Checker, ScopeId};
+use super::Lowerer;
+use crate::check::ScopeId;
+use crate::report::Report;
 use crate::value::{Interpolated, Value};
 
 /// Where an earlier command of the same block left a quote, heredoc or `$(…)` open.
@@ -18,7 +20,7 @@ enum Piece {
     Value(String, Span),
 }
 
-impl Checker<'_> {
+impl Lowerer<'_, '_> {
     /// The argument of a `run` statement: a string written in place (or a list of them, or a
     /// `let` holding one) is a command with quoted values; anything else (a `param`, a preset
     /// parameter) is evaluated as it is: a whole command given as a value.
@@ -37,16 +39,14 @@ impl Checker<'_> {
                     .collect(),
             ),
             ExprKind::Path(path) if path.len() == 1 => {
-                let value = self.eval(expr, scope);
+                let value = self.ev.eval(expr, scope);
                 // `run cmd` with `let cmd = "… ${x} …"`: the let is a command written elsewhere;
                 // its values are quoted as if it were written in place.
-                let local = self
-                    .scopes
-                    .get(scope)
-                    .is_some_and(|locals| locals.contains_key(&path[0].name));
+                let local = self.ev.is_local(scope, &path[0].name);
                 let command = self
-                    .globals
-                    .get(&path[0].name)
+                    .ev
+                    .names()
+                    .global(&path[0].name)
                     .filter(|global| !global.is_param && !local)
                     .map(|global| &global.decl.value);
                 match command {
@@ -62,7 +62,7 @@ impl Checker<'_> {
                     _ => value,
                 }
             }
-            _ => self.eval(expr, scope),
+            _ => self.ev.eval(expr, scope),
         }
     }
 
@@ -78,7 +78,7 @@ impl Checker<'_> {
         for part in parts {
             match part {
                 StrPart::Text(text) => pieces.push(Piece::Code(text.clone())),
-                StrPart::Interp(expr) => match self.eval_interpolation(expr, scope, false) {
+                StrPart::Interp(expr) => match self.ev.eval_interpolation(expr, scope, false) {
                     Interpolated::Text(text) => pieces.push(Piece::Value(text, expr.span.clone())),
                     Interpolated::Attr(_) | Interpolated::Failed => failed = true,
                 },
@@ -150,78 +150,5 @@ impl Checker<'_> {
                 Value::Error
             }
         }
-    }
-}
-
-/// The first character of `text` that cannot be part of one word of a line-based configuration
-/// file: control characters and the 1.1 line breaks (a newline adds a directive), blanks (they
-/// split a value), and what systemd, nginx or env files read as syntax (`; { } # ' " \ $ %` and
-/// backtick).
-pub(crate) fn config_word_breaker(text: &str) -> Option<char> {
-    text.chars().find(|ch| {
-        ch.is_control()
-            || ch.is_whitespace()
-            || matches!(ch, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
-            || ";{}#'\"\\$%`".contains(*ch)
-    })
-}
-
-impl Checker<'_> {
-    /// `config_word(value)`: the value as text, when it is one word of a configuration file
-    /// (P3023 at the place the value was written otherwise: the preset argument when the value
-    /// is a preset parameter).
-    pub(crate) fn config_word(
-        &mut self,
-        value: &(Value, Span),
-        argument: &Expr,
-        call: &Span,
-        scope: ScopeId,
-    ) -> Value {
-        let text = match &value.0 {
-            Value::Str(text) => text.clone(),
-            Value::Int(number) => number.to_string(),
-            Value::Bool(flag) => flag.to_string(),
-            other => {
-                self.mismatch(
-                    &value.1,
-                    "a string",
-                    other,
-                    "call it as `config_word(\"value\")`",
-                );
-                return Value::Error;
-            }
-        };
-        let Some(bad) = config_word_breaker(&text) else {
-            return Value::Str(text);
-        };
-        let written = match &argument.kind {
-            ExprKind::Path(path) if path.len() == 1 => {
-                self.arg_spans.get(&(scope, path[0].name.clone())).cloned()
-            }
-            _ => None,
-        };
-        let what = if bad == '\n' {
-            "a newline".to_string()
-        } else if bad.is_control() || bad.is_whitespace() {
-            format!("the character U+{:04X}", u32::from(bad))
-        } else {
-            format!("`{bad}`")
-        };
-        let mut diag = Diagnostic::error(
-            Code::UNSAFE_CONFIG_VALUE,
-            format!("this value is written into a configuration file and holds {what}"),
-        );
-        diag = match written {
-            Some(span) => diag.primary(span, format!("holds {what}")).secondary(
-                call.clone(),
-                "written into one line of a configuration file here",
-            ),
-            None => diag.primary(value.1.clone(), format!("holds {what}")),
-        };
-        self.report(
-            diag.note("a newline would add a directive (`ExecStartPre=…` in a systemd unit); blanks, quotes, `;`, `{`, `}`, `#`, `$`, `%` and `\\` are syntax in systemd units, nginx configuration or env files")
-                .help("pass a value without blanks, control characters or `; { } # ' \" \\ $ %` and backticks"),
-        );
-        Value::Error
     }
 }

@@ -1,7 +1,9 @@
 //! Lowering of `deploy` blocks: targets, files, permissions and hooks.
 
+use super::Lowerer;
 use super::{Ctx, Declared, HookBody};
-use crate::check::{nested_spec, Checker, Fields, ScopeId};
+use crate::check::{nested_spec, Fields, ScopeId};
+use crate::report::Report;
 use crate::schema::{self, FieldRule};
 use crate::validate::{NameRule, Validate};
 use crate::value::Value;
@@ -19,7 +21,7 @@ enum LoweredTarget {
     S3(S3Deploy),
 }
 
-impl<'a> Checker<'a> {
+impl<'a> Lowerer<'_, 'a> {
     pub(super) fn lower_deploy(
         &mut self,
         ctx: &Ctx,
@@ -28,7 +30,7 @@ impl<'a> Checker<'a> {
         fields: &Fields<'a>,
     ) -> Option<Deploy> {
         let from = match fields.attrs.get("from") {
-            Some((_, expr, scope)) => self.want_ref(expr, *scope, Kind::Build),
+            Some((_, expr, scope)) => self.ev.want_ref(expr, *scope, Kind::Build),
             None => {
                 let example = self
                     .only_of_kind(Kind::Build)
@@ -38,7 +40,7 @@ impl<'a> Checker<'a> {
             }
         };
         let target = match fields.attrs.get("target") {
-            Some((_, expr, scope)) => self.lower_target(expr, *scope),
+            Some((_, expr, scope)) => self.lower_target(decl, expr, *scope),
             None => {
                 self.missing(decl, "target", "ec2 { tags = { Deploy = \"web\" } }");
                 None
@@ -54,7 +56,7 @@ impl<'a> Checker<'a> {
         let role = fields
             .attrs
             .get("role")
-            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
+            .and_then(|(_, expr, scope)| self.ev.want_ref(expr, *scope, Kind::Role));
         let mut files = Vec::new();
         let mut permissions = Vec::new();
         let mut hooks: Vec<Hook> = Vec::new();
@@ -147,8 +149,8 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let (Some(source_text), Some(destination_text)) = (
-                self.want_str(source, *scope),
-                self.want_str(destination, *scope),
+                self.ev.want_str(source, *scope),
+                self.ev.want_str(destination, *scope),
             ) else {
                 continue;
             };
@@ -237,17 +239,17 @@ impl<'a> Checker<'a> {
         let items = block.body.items.iter().map(|item| (item, scope)).collect();
         let inner = self.fields(items, nested_spec("deploy", "permissions"), "`permissions`");
         let mode = inner.attrs.get("mode").and_then(|(_, expr, scope)| {
-            let value = self.eval(expr, *scope);
+            let value = self.ev.eval(expr, *scope);
             let text = match value {
                 Value::Int(number) => Some(number.to_string()),
-                other => self.value_str(&other, &expr.span),
+                other => self.ev.value_str(&other, &expr.span),
             }?;
             self.check_mode(&text, &expr.span).then_some(text)
         });
         let types: Vec<String> = match inner.attrs.get("type") {
             Some((_, expr, scope)) => {
                 let mut types = Vec::new();
-                for (text, span) in self.want_str_list(expr, *scope).unwrap_or_default() {
+                for (text, span) in self.ev.want_str_list(expr, *scope).unwrap_or_default() {
                     if text == "file" || text == "directory" {
                         types.push(text);
                     } else {
@@ -297,10 +299,15 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn lower_target(&mut self, expr: &'a Expr, scope: ScopeId) -> Option<LoweredTarget> {
+    fn lower_target(
+        &mut self,
+        decl: &Declared<'a>,
+        expr: &'a Expr,
+        scope: ScopeId,
+    ) -> Option<LoweredTarget> {
         let ExprKind::Apply(path, body) = &expr.kind else {
-            let value = self.eval(expr, scope);
-            self.mismatch(&expr.span, "`ec2 { … }` or `s3 { … }`", &value, "write `target = ec2 { tags = { Deploy = \"web\" } }` or `target = s3 { site = site.NAME }`");
+            let value = self.ev.eval(expr, scope);
+            self.ev.mismatch(&expr.span, "`ec2 { … }` or `s3 { … }`", &value, "write `target = ec2 { tags = { Deploy = \"web\" } }` or `target = s3 { site = site.NAME }`");
             return None;
         };
         let name = path
@@ -325,7 +332,7 @@ impl<'a> Checker<'a> {
         };
         let items: Vec<(&'a Item, ScopeId)> = body.items.iter().map(|item| (item, scope)).collect();
         let inner = self.fields(items, spec, &format!("`{name}`"));
-        match spec.keyword {
+        let lowered = match spec.keyword {
             "ec2" => self.lower_ec2_target(expr, &inner),
             "s3" => self.lower_s3_target(expr, &inner),
             other => {
@@ -338,7 +345,11 @@ impl<'a> Checker<'a> {
                 );
                 None
             }
+        };
+        if lowered.is_some() {
+            self.ev.record_target(decl.definition, spec.keyword);
         }
+        lowered
     }
 
     /// `ec2 { tags = {…} }` or `ec2 { tag_groups = [{…}, {…}] }`: the tag groups, in the
@@ -368,8 +379,8 @@ impl<'a> Checker<'a> {
             let list = match &value.kind {
                 ExprKind::List(elements) => elements.iter().collect::<Vec<_>>(),
                 _ => {
-                    let found = self.eval(value, scope);
-                    self.mismatch(
+                    let found = self.ev.eval(value, scope);
+                    self.ev.mismatch(
                         &value.span,
                         "a list of tag maps",
                         &found,
@@ -396,7 +407,7 @@ impl<'a> Checker<'a> {
     /// `s3 { site = site.web }`.
     fn lower_s3_target(&mut self, expr: &Expr, inner: &Fields<'a>) -> Option<LoweredTarget> {
         let site = match inner.attrs.get("site") {
-            Some((_, value, scope)) => self.want_ref(value, *scope, Kind::Site),
+            Some((_, value, scope)) => self.ev.want_ref(value, *scope, Kind::Site),
             None => {
                 let example = self
                     .only_of_kind(Kind::Site)
@@ -420,7 +431,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn tag_group(&mut self, expr: &Expr, scope: ScopeId) -> Option<Vec<TagFilter>> {
-        let entries = self.want_map(expr, scope)?;
+        let entries = self.ev.want_map(expr, scope)?;
         if entries.is_empty() {
             self.report(
                 Diagnostic::error(Code::INVALID_VALUE, "an empty tag filter selects nothing")
@@ -441,7 +452,7 @@ impl<'a> Checker<'a> {
         }
         let mut filters = Vec::new();
         for (key, key_span, value, value_span) in entries {
-            let Some(value) = self.value_str(&value, &value_span) else {
+            let Some(value) = self.ev.value_str(&value, &value_span) else {
                 continue;
             };
             let value = if value == "*" { String::new() } else { value };
@@ -530,7 +541,7 @@ impl<'a> Checker<'a> {
         }
         let items = match body {
             HookBody::Block(items, scope) => items.iter().map(|item| (item, scope)).collect(),
-            HookBody::Preset(value) => self.apply_preset(value, "a hook")?,
+            HookBody::Preset(value) => self.ev.apply_preset(value, "a hook")?,
         };
         let fields = self.fields(items, nested_spec("deploy", "hook"), "a hook");
         let commands = self.commands(&fields);

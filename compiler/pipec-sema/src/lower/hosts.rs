@@ -1,8 +1,10 @@
 //! Lowering of the blocks deploys go to: `instance` (an EC2 instance with its UserData
 //! choices) and `site` (an S3 website bucket).
 
+use super::Lowerer;
 use super::{Ctx, Declared};
-use crate::check::{Checker, DeclBody, Fields};
+use crate::check::{DeclBody, Fields};
+use crate::report::Report;
 use crate::schema;
 use crate::validate::{NameRule, Validate};
 use crate::value::Value;
@@ -10,7 +12,7 @@ use pipec_diagnostics::{Code, Diagnostic};
 use pipec_ir::{Ingress, Instance, Kind, Origin, Site, Tag};
 use pipec_span::Span;
 
-impl<'a> Checker<'a> {
+impl<'a> Lowerer<'_, 'a> {
     pub(super) fn lower_instance(
         &mut self,
         ctx: &Ctx,
@@ -49,12 +51,12 @@ impl<'a> Checker<'a> {
         let role = fields
             .attrs
             .get("role")
-            .and_then(|(_, expr, scope)| self.want_ref(expr, *scope, Kind::Role));
+            .and_then(|(_, expr, scope)| self.ev.want_ref(expr, *scope, Kind::Role));
         let agent = self.attr_choice(fields, spec.attr("agent")) == "codedeploy";
         let os = self.attr_choice(fields, spec.attr("os")).to_string();
         let mut ingress = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("ingress") {
-            for (value, span) in self.want_list(expr, *scope).unwrap_or_default() {
+            for (value, span) in self.ev.want_list(expr, *scope).unwrap_or_default() {
                 match value {
                     Value::Int(port) if (0..=65535).contains(&port) => ingress.push(Ingress {
                         port,
@@ -69,7 +71,7 @@ impl<'a> Checker<'a> {
                                     port = Some(number)
                                 }
                                 ("cidr", Value::Str(text)) if text.contains('/') => cidr = text,
-                                (_, value) => self.mismatch(
+                                (_, value) => self.ev.mismatch(
                                     &value_span,
                                     "`port = 0..65535` or `cidr = \"a.b.c.d/n\"`",
                                     &value,
@@ -90,7 +92,7 @@ impl<'a> Checker<'a> {
                             ),
                         }
                     }
-                    other => self.mismatch(
+                    other => self.ev.mismatch(
                         &span,
                         "a port number or `{ port, cidr }`",
                         &other,
@@ -163,7 +165,7 @@ impl<'a> Checker<'a> {
         fields: &Fields<'a>,
     ) -> Site {
         let bucket_name = fields.attrs.get("bucket").and_then(|(_, expr, scope)| {
-            let name = self.want_str(expr, *scope)?;
+            let name = self.ev.want_str(expr, *scope)?;
             self.check_name(&name, NameRule::Bucket, &expr.span, false);
             Some(name)
         });

@@ -1,8 +1,10 @@
 //! Lowering of the IAM blocks `role`, `policy`, `group` and `user`.
 
+use super::Lowerer;
 use super::{valid_condition_operator, Ctx, Declared};
-use crate::check::{Checker, Fields, ScopeId};
+use crate::check::{Fields, ScopeId};
 use crate::lints::{Lint, StatementFacts};
+use crate::report::Report;
 use crate::schema;
 use crate::validate::{NameRule, Validate};
 use crate::value::Value;
@@ -15,7 +17,7 @@ use pipec_span::Span;
 use pipec_syntax::ast::{Expr, Statement as StatementItem};
 use std::collections::BTreeMap;
 
-impl<'a> Checker<'a> {
+impl<'a> Lowerer<'_, 'a> {
     pub(super) fn lower_role(
         &mut self,
         ctx: &Ctx,
@@ -26,7 +28,7 @@ impl<'a> Checker<'a> {
         let mut trust = Vec::new();
         match fields.attrs.get("trust") {
             Some((_, expr, scope)) => {
-                for (value, span) in self.want_list(expr, *scope).unwrap_or_default() {
+                for (value, span) in self.ev.want_list(expr, *scope).unwrap_or_default() {
                     match value {
                         Value::Symbol(path) if path.len() == 2 && path[0] == "service" => {
                             match schema::SERVICES.iter().find(|(name, _)| *name == path[1]) {
@@ -50,7 +52,7 @@ impl<'a> Checker<'a> {
                         Value::Str(principal) if principal.ends_with(".amazonaws.com") => {
                             trust.push(principal)
                         }
-                        other => self.mismatch(
+                        other => self.ev.mismatch(
                             &span,
                             "`service.NAME`",
                             &other,
@@ -59,7 +61,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 if trust.is_empty()
-                    && !self.diagnostics.iter().any(|diag| {
+                    && !self.ev.reported(|diag| {
                         diag.primary_span()
                             .is_some_and(|span| expr.span.contains(span.start()))
                     })
@@ -78,8 +80,8 @@ impl<'a> Checker<'a> {
         }
         let mut managed = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("managed") {
-            for (value, span) in self.want_list(expr, *scope).unwrap_or_default() {
-                if let Some(policy) = self.managed_policy(&value, &span) {
+            for (value, span) in self.ev.want_list(expr, *scope).unwrap_or_default() {
+                if let Some(policy) = self.ev.managed_policy(&value, &span) {
                     if let ManagedPolicy::Aws(name) = &policy {
                         self.lint_admin_managed(name, &span);
                     }
@@ -102,11 +104,11 @@ impl<'a> Checker<'a> {
         }
         let profile = self.attr_bool(fields, schema::of_kind(Kind::Role).attr("profile"));
         let boundary = fields.attrs.get("boundary").and_then(|(_, expr, scope)| {
-            match self.eval(expr, *scope) {
+            match self.ev.eval(expr, *scope) {
                 Value::Managed(name) => Some(format!("arn:aws:iam::aws:policy/{name}")),
                 Value::Str(arn) if arn.starts_with("arn:") => Some(arn),
                 other => {
-                    self.mismatch(
+                    self.ev.mismatch(
                         &expr.span,
                         "a policy ARN or `aws_policy(…)`",
                         &other,
@@ -163,7 +165,7 @@ impl<'a> Checker<'a> {
                             &mut resources_any,
                         );
                     }
-                    "when" => match self.eval(&clause.value, scope) {
+                    "when" => match self.ev.eval(&clause.value, scope) {
                         Value::Map(operators) => {
                             for (operator, operator_span, keys, keys_span) in operators {
                                 if !valid_condition_operator(&operator) {
@@ -175,7 +177,7 @@ impl<'a> Checker<'a> {
                                     continue;
                                 }
                                 let Value::Map(keys) = keys else {
-                                    self.mismatch(&keys_span, "a map of condition keys", &keys, "write `when { StringEquals = { \"aws:PrincipalTag/team\" = \"web\" } }`");
+                                    self.ev.mismatch(&keys_span, "a map of condition keys", &keys, "write `when { StringEquals = { \"aws:PrincipalTag/team\" = \"web\" } }`");
                                     continue;
                                 };
                                 let mut entries = Vec::new();
@@ -186,10 +188,12 @@ impl<'a> Checker<'a> {
                                         Value::Int(number) => vec![number.to_string()],
                                         Value::List(items) => items
                                             .into_iter()
-                                            .filter_map(|(item, span)| self.value_str(&item, &span))
+                                            .filter_map(|(item, span)| {
+                                                self.ev.value_str(&item, &span)
+                                            })
                                             .collect(),
                                         other => {
-                                            self.mismatch(
+                                            self.ev.mismatch(
                                                 &value_span,
                                                 "a string or a list of strings",
                                                 &other,
@@ -203,7 +207,7 @@ impl<'a> Checker<'a> {
                                 condition.push((operator, entries));
                             }
                         }
-                        other => self.mismatch(
+                        other => self.ev.mismatch(
                             &clause.value.span,
                             "a map of condition operators",
                             &other,
@@ -211,7 +215,7 @@ impl<'a> Checker<'a> {
                         ),
                     },
                     "sid" => {
-                        if let Some(text) = self.want_str(&clause.value, scope) {
+                        if let Some(text) = self.ev.want_str(&clause.value, scope) {
                             if self.check_sid(&text, &clause.value.span) {
                                 if let Some(first) = sids.get(&text) {
                                     let first = first.clone();
@@ -284,10 +288,10 @@ impl<'a> Checker<'a> {
         scope: ScopeId,
     ) -> Vec<(String, Span)> {
         let mut actions: Vec<(String, Span)> = Vec::new();
-        match self.eval(&statement.argument, scope) {
+        match self.ev.eval(&statement.argument, scope) {
             Value::List(items) => {
                 for (item, span) in items {
-                    if let Some(action) = self.value_str(&item, &span) {
+                    if let Some(action) = self.ev.value_str(&item, &span) {
                         if self.check_action(&action, &span) {
                             actions.push((action, span));
                         }
@@ -299,7 +303,7 @@ impl<'a> Checker<'a> {
                     actions.push((action, statement.argument.span.clone()));
                 }
             }
-            other => self.mismatch(
+            other => self.ev.mismatch(
                 &statement.argument.span,
                 "a list of actions",
                 &other,
@@ -318,7 +322,7 @@ impl<'a> Checker<'a> {
         resources: &mut Vec<IamResource>,
         resources_any: &mut Option<Span>,
     ) {
-        let items = match self.eval(value, scope) {
+        let items = match self.ev.eval(value, scope) {
             Value::List(items) => items,
             Value::Error => Vec::new(),
             single => vec![(single, value.span.clone())],
@@ -356,7 +360,7 @@ impl<'a> Checker<'a> {
                 Value::Attr(attr) => {
                     resources.push(IamResource::Text(Text::Parts(vec![TextPart::Attr(attr)])))
                 }
-                other => self.mismatch(
+                other => self.ev.mismatch(
                     &span,
                     "an ARN or a reference",
                     &other,
@@ -401,8 +405,8 @@ impl<'a> Checker<'a> {
     ) -> Vec<(ManagedPolicy, Span)> {
         let mut out = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get(attr) {
-            for (value, span) in self.want_list(expr, *scope).unwrap_or_default() {
-                if let Some(policy) = self.managed_policy(&value, &span) {
+            for (value, span) in self.ev.want_list(expr, *scope).unwrap_or_default() {
+                if let Some(policy) = self.ev.managed_policy(&value, &span) {
                     if let ManagedPolicy::Aws(name) = &policy {
                         self.lint_admin_managed(name, &span);
                     }
@@ -446,7 +450,7 @@ impl<'a> Checker<'a> {
         let aws_name = self.aws_name(ctx, fields, decl, NameRule::IamUser, true);
         let mut groups = Vec::new();
         if let Some((_, expr, scope)) = fields.attrs.get("groups") {
-            let items = self.want_list(expr, *scope).unwrap_or_default();
+            let items = self.ev.want_list(expr, *scope).unwrap_or_default();
             if items.len() > 10 {
                 self.report(
                     Diagnostic::error(
@@ -458,7 +462,7 @@ impl<'a> Checker<'a> {
                 );
             }
             for (value, span) in items {
-                if let Some(group) = self.value_ref(&value, &span, Kind::Group) {
+                if let Some(group) = self.ev.value_ref(&value, &span, Kind::Group) {
                     groups.push(group);
                 }
             }

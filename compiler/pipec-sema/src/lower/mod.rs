@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 
 use pipec_diagnostics::{Code, Diagnostic};
 use pipec_ir::{Kind, Origin, Output, Program, Tag, Text, TextPart};
-use pipec_span::Span;
+use pipec_span::{SourceDb, Span};
 use pipec_syntax::ast::{Expr, Item, ItemKind};
 
-use crate::check::{Checker, DeclBody, Fields, ScopeId};
+use crate::check::{read_fields, DeclBody, Fields, ScopeId};
+use crate::eval::Evaluator;
+use crate::report::Report;
 use crate::schema::{self, AttrSpec, AttrType};
 use crate::validate::{NameRule, Validate};
 use crate::value::Value;
@@ -30,16 +32,36 @@ struct Ctx {
 /// One declared block, copied out of the checker's table.
 struct Declared<'a> {
     kind: Kind,
+    /// Its definition in the symbol index.
+    definition: usize,
     name: String,
     name_span: Span,
     span: Span,
     body: DeclBody<'a>,
 }
 
-impl<'a> Checker<'a> {
-    pub(crate) fn lower_program(&mut self) -> Program {
-        self.eval_all_globals();
-        let root_name = self.db.name(self.root).to_string();
+/// Lowering: turns the declarations its evaluator reads into a `Program`, evaluating values
+/// through it and reporting where it reports.
+pub(crate) struct Lowerer<'c, 'a> {
+    db: &'c SourceDb,
+    ev: Evaluator<'c, 'a>,
+}
+
+impl Report for Lowerer<'_, '_> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.ev.report(diagnostic);
+    }
+}
+
+impl<'c, 'a> Lowerer<'c, 'a> {
+    /// A lowering of the program `ev` evaluates, whose files are in `db`.
+    pub(crate) fn new(db: &'c SourceDb, ev: Evaluator<'c, 'a>) -> Self {
+        Lowerer { db, ev }
+    }
+
+    /// The program.
+    pub(crate) fn lower_program(mut self) -> Program {
+        let root_name = self.db.name(self.ev.names().root()).to_string();
         let stem = std::path::Path::new(&root_name)
             .file_stem()
             .and_then(|stem| stem.to_str())
@@ -48,11 +70,11 @@ impl<'a> Checker<'a> {
         if !stem.starts_with(|ch: char| ch.is_ascii_alphabetic()) {
             stem.insert_str(0, "pipe-");
         }
-        let (project, project_span) = match self.project.clone() {
+        let (project, project_span) = match self.ev.names().project().cloned() {
             Some((project, span)) => (project, Some(span)),
             None => (stem, None),
         };
-        let env = match self.global_value("env") {
+        let env = match self.ev.global_value("env") {
             Some(Value::Str(env)) => Some(env),
             _ => None,
         };
@@ -69,7 +91,7 @@ impl<'a> Checker<'a> {
         if !stack_ok {
             let span = project_span
                 .clone()
-                .unwrap_or_else(|| Span::new(self.root, 0, 0));
+                .unwrap_or_else(|| Span::new(self.ev.names().root(), 0, 0));
             self.report(
                 Diagnostic::error(Code::INVALID_NAME, format!("the stack name `{stack_name}` is not valid"))
                     .primary(span, "the stack name derives from `project` and `env`")
@@ -101,10 +123,12 @@ impl<'a> Checker<'a> {
             outputs: Vec::new(),
         };
         let declared: Vec<Declared<'a>> = self
-            .blocks
-            .values()
+            .ev
+            .names()
+            .blocks()
             .map(|decl| Declared {
                 kind: decl.kind,
+                definition: decl.definition,
                 name: decl.name.clone(),
                 name_span: decl.name_span.clone(),
                 span: decl.span.clone(),
@@ -116,7 +140,7 @@ impl<'a> Checker<'a> {
             .collect();
         for decl in &declared {
             let owner = format!("{} `{}`", decl.kind.keyword(), decl.name);
-            let items = self.decl_items(&decl.body, &owner);
+            let items = self.ev.decl_items(&decl.body, &owner);
             let fields = self.fields(items, schema::of_kind(decl.kind), &owner);
             let origin = Origin {
                 name: decl.name.clone(),
@@ -162,9 +186,9 @@ impl<'a> Checker<'a> {
                     .push(self.lower_pipeline(&ctx, decl, origin, &fields)),
             }
         }
-        let outputs = self.outputs.clone();
+        let outputs = self.ev.names().outputs().to_vec();
         for decl in outputs {
-            let value = self.eval(&decl.value, 0);
+            let value = self.ev.eval(&decl.value, 0);
             let text = match value {
                 Value::Str(text) => Some(Text::Literal(text)),
                 Value::Int(number) => Some(Text::Literal(number.to_string())),
@@ -173,7 +197,7 @@ impl<'a> Checker<'a> {
                 Value::Attr(attr) => Some(Text::Parts(vec![TextPart::Attr(attr)])),
                 Value::Error => None,
                 other => {
-                    self.mismatch(
+                    self.ev.mismatch(
                         &decl.value.span,
                         "a string or a resource attribute",
                         &other,
@@ -200,14 +224,28 @@ impl<'a> Checker<'a> {
         program
     }
 
+    /// Reads a body against `spec` (`read_fields`).
+    fn fields(
+        &mut self,
+        items: Vec<(&'a Item, ScopeId)>,
+        spec: &crate::schema::BlockSpec,
+        owner: &str,
+    ) -> Fields<'a> {
+        read_fields(self, items, spec, owner)
+    }
+
+    fn location(&self, span: &Span) -> String {
+        self.db.location(span)
+    }
+
     fn file_tags(&mut self) -> Vec<Tag> {
         let mut tags: BTreeMap<String, String> = BTreeMap::new();
-        let blocks = self.tag_blocks.clone();
+        let blocks = self.ev.names().tag_blocks().to_vec();
         for block in blocks {
             for item in &block.body.items {
                 match &item.kind {
                     ItemKind::Attr(attr) => {
-                        if let Some(value) = self.want_str(&attr.value, 0) {
+                        if let Some(value) = self.ev.want_str(&attr.value, 0) {
                             if self.check_tag(
                                 &attr.key.text,
                                 &value,
@@ -242,9 +280,9 @@ impl<'a> Checker<'a> {
             .collect();
         if let Some((_, expr, scope)) = fields.attrs.get("tags") {
             for (key, key_span, value, value_span) in
-                self.want_map(expr, *scope).unwrap_or_default()
+                self.ev.want_map(expr, *scope).unwrap_or_default()
             {
-                if let Some(value) = self.value_str(&value, &value_span) {
+                if let Some(value) = self.ev.value_str(&value, &value_span) {
                     if self.check_tag(&key, &value, &key_span, &value_span) {
                         tags.insert(key, value);
                     }
@@ -268,7 +306,7 @@ impl<'a> Checker<'a> {
         prefixed: bool,
     ) -> String {
         if let Some((_, expr, scope)) = fields.attrs.get("name") {
-            if let Some(name) = self.want_str(expr, *scope) {
+            if let Some(name) = self.ev.want_str(expr, *scope) {
                 self.check_name(&name, rule, &expr.span, false);
                 return name;
             }
@@ -288,14 +326,14 @@ impl<'a> Checker<'a> {
 
     fn attr_str(&mut self, fields: &Fields<'a>, name: &str) -> Option<String> {
         let (_, expr, scope) = fields.attrs.get(name)?;
-        self.want_str(expr, *scope)
+        self.ev.want_str(expr, *scope)
     }
 
     /// A string attribute checked against its field rule in `block` (`schema::FIELD_RULES`);
     /// `None` when missing or invalid (reported).
     fn attr_checked(&mut self, fields: &Fields<'a>, block: &str, name: &str) -> Option<String> {
         let (_, expr, scope) = fields.attrs.get(name)?;
-        let text = self.want_str(expr, *scope)?;
+        let text = self.ev.want_str(expr, *scope)?;
         match crate::schema::field_rule(block, name) {
             Some(rule) if !self.check_field(rule, &format!("`{name}`"), &text, &expr.span) => None,
             _ => Some(text),
@@ -311,7 +349,7 @@ impl<'a> Checker<'a> {
         name: &str,
     ) -> Option<(Vec<String>, usize)> {
         let (_, expr, scope) = fields.attrs.get(name)?;
-        let items = self.want_str_list(expr, *scope)?;
+        let items = self.ev.want_str_list(expr, *scope)?;
         let written = items.len();
         let rule = crate::schema::field_rule(block, name);
         let mut out = Vec::new();
@@ -336,6 +374,7 @@ impl<'a> Checker<'a> {
     fn attr_bool(&mut self, fields: &Fields<'a>, attr: &'static AttrSpec) -> bool {
         match fields.attrs.get(attr.name) {
             Some((_, expr, scope)) => self
+                .ev
                 .want_bool(expr, *scope)
                 .unwrap_or_else(|| attr.default_bool()),
             None => attr.default_bool(),
@@ -351,9 +390,9 @@ impl<'a> Checker<'a> {
     ) -> Option<i64> {
         let (_, expr, scope) = fields.attrs.get(attr.name)?;
         let AttrType::Number { min, max, .. } = attr.ty else {
-            return self.want_int(expr, *scope, i64::MIN, i64::MAX, what);
+            return self.ev.want_int(expr, *scope, i64::MIN, i64::MAX, what);
         };
-        self.want_int(expr, *scope, min, max, what)
+        self.ev.want_int(expr, *scope, min, max, what)
     }
 
     /// The AWS value of an enumeration attribute, or of its default in the schema.
@@ -369,7 +408,8 @@ impl<'a> Checker<'a> {
         attr: &'static AttrSpec,
     ) -> Option<&'static str> {
         let (_, expr, scope) = fields.attrs.get(attr.name)?;
-        self.want_enum(expr, *scope, attr.ty.choices(), attr.name)
+        self.ev
+            .want_enum(expr, *scope, attr.ty.choices(), attr.name)
     }
 
     fn missing(&mut self, decl: &Declared<'a>, attr: &str, example: &str) {
@@ -393,10 +433,11 @@ impl<'a> Checker<'a> {
 
     fn only_of_kind(&self, kind: Kind) -> Option<String> {
         let names: Vec<&String> = self
-            .blocks
-            .keys()
-            .filter(|(other, _)| *other == kind)
-            .map(|(_, name)| name)
+            .ev
+            .names()
+            .blocks()
+            .filter(|decl| decl.kind == kind)
+            .map(|decl| &decl.name)
             .collect();
         match names.as_slice() {
             [one] => Some(format!("{}.{one}", kind.keyword())),

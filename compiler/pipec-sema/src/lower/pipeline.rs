@@ -1,7 +1,9 @@
 //! Lowering of `pipeline` blocks and the checks that span several blocks.
 
+use super::Lowerer;
 use super::{Ctx, Declared};
-use crate::check::{nested_spec, Checker, DeclBody, Fields};
+use crate::check::{nested_spec, single_label, DeclBody, Fields};
+use crate::report::Report;
 use crate::validate::NameRule;
 use crate::value::Value;
 use pipec_diagnostics::{Code, Diagnostic};
@@ -11,7 +13,7 @@ use pipec_span::Span;
 use pipec_syntax::ast::ItemKind;
 use std::collections::{BTreeMap, BTreeSet};
 
-impl<'a> Checker<'a> {
+impl<'a> Lowerer<'_, 'a> {
     pub(super) fn lower_pipeline(
         &mut self,
         ctx: &Ctx,
@@ -24,7 +26,8 @@ impl<'a> Checker<'a> {
         let mut stage_spans: Vec<Span> = Vec::new();
         let mut action_spans: Vec<Vec<Span>> = Vec::new();
         for (block, scope) in &fields.blocks {
-            let Some(label) = self.single_label(&block.keyword.span, &block.labels, "stage") else {
+            let Some(label) = single_label(self, &block.keyword.span, &block.labels, "stage")
+            else {
                 continue;
             };
             if let Some(index) = stages.iter().position(|stage| stage.name == label.text) {
@@ -54,7 +57,7 @@ impl<'a> Checker<'a> {
                             ),
                     );
                 }
-                let action = match self.eval(expr, *scope) {
+                let action = match self.ev.eval(expr, *scope) {
                     Value::Block(Kind::Repo, name) => Some(Action::Source(name)),
                     Value::Block(Kind::Build, name) => Some(Action::Build(name)),
                     Value::Block(Kind::Deploy, name) => Some(Action::Deploy(name)),
@@ -71,7 +74,7 @@ impl<'a> Checker<'a> {
                         None
                     }
                     other => {
-                        self.mismatch(
+                        self.ev.mismatch(
                             &expr.span,
                             "a repo, build or deploy reference, or `approval`",
                             &other,
@@ -204,16 +207,16 @@ impl<'a> Checker<'a> {
     pub(super) fn blocks_build_source(&self, build: &str) -> Option<String> {
         // A misspelled repo is reported where it is written, not again here.
         self.attr_reference(Kind::Build, build, "source")
-            .filter(|repo| self.blocks.contains_key(&(Kind::Repo, repo.clone())))
+            .filter(|repo| self.ev.names().block(Kind::Repo, repo).is_some())
     }
 
     pub(super) fn blocks_deploy_from(&self, deploy: &str) -> Option<String> {
         self.attr_reference(Kind::Deploy, deploy, "from")
-            .filter(|build| self.blocks.contains_key(&(Kind::Build, build.clone())))
+            .filter(|build| self.ev.names().block(Kind::Build, build).is_some())
     }
 
     pub(super) fn attr_reference(&self, kind: Kind, name: &str, attr: &str) -> Option<String> {
-        let decl = self.blocks.get(&(kind, name.to_string()))?;
+        let decl = self.ev.names().block(kind, name)?;
         let DeclBody::Block(block) = decl.body else {
             return None;
         };

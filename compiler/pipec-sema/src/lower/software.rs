@@ -4,19 +4,21 @@
 //! it needs is an error (P4007), because the first real deployment would fail with "command not
 //! found" and nothing to roll back to (aws-facts §9: AL2023 ships no Node.js).
 
-use crate::check::{Checker, ScopeId};
+use super::Lowerer;
+use crate::check::ScopeId;
+use crate::report::Report;
 use pipec_diagnostics::{did_you_mean, Code, Diagnostic};
 use pipec_ir::software::{self, CATALOG};
 use pipec_ir::{groups_select, Instance, Program};
 use pipec_syntax::ast::Expr;
 use std::collections::BTreeSet;
 
-impl Checker<'_> {
+impl Lowerer<'_, '_> {
     /// Reads a list of software names (`["node", "curl"]`), reporting unknown names.
     pub(super) fn software_list(&mut self, expr: &Expr, scope: ScopeId) -> Vec<String> {
         let mut names = Vec::new();
-        for (value, span) in self.want_list(expr, scope).unwrap_or_default() {
-            let Some(name) = self.value_str(&value, &span) else {
+        for (value, span) in self.ev.want_list(expr, scope).unwrap_or_default() {
+            let Some(name) = self.ev.value_str(&value, &span) else {
                 continue;
             };
             if software::find(&name).is_some() {

@@ -108,7 +108,10 @@ pub static TARGETS: &[BlockSpec] = &[
         ],
         blocks: &[],
         statements: &[],
-        exports: &[],
+        exports: exports![
+            "name" => Cfn::Ref, "the CodeDeploy application name";
+            "group" => Cfn::RefOf("Group"), "the CodeDeploy deployment group name";
+        ],
     },
     BlockSpec {
         keyword: "s3",
@@ -121,6 +124,7 @@ pub static TARGETS: &[BlockSpec] = &[
         ],
         blocks: &[],
         statements: &[],
+        // A pipeline action, not a resource: nothing to read after deployment.
         exports: &[],
     },
 ];
@@ -142,8 +146,8 @@ pub static BLOCKS: &[BlockSpec] = &[
         blocks: &[],
         statements: &[],
         exports: exports![
-            "arn" => Cfn::GetAttOrExisting("Arn", "arn:${AWS::Partition}:codecommit:${AWS::Region}:${AWS::AccountId}:{}"), "the repository ARN";
-            "name" => Cfn::GetAttOrExisting("Name", "{}"), "the repository name";
+            "arn" => Cfn::REPO_ARN, "the repository ARN";
+            "name" => Cfn::REPO_NAME, "the repository name";
             "clone_url_http" => Cfn::GetAttOrExisting("CloneUrlHttp", "https://git-codecommit.${AWS::Region}.amazonaws.com/v1/repos/{}"), "HTTPS clone URL";
             "clone_url_ssh" => Cfn::GetAttOrExisting("CloneUrlSsh", "ssh://git-codecommit.${AWS::Region}.amazonaws.com/v1/repos/{}"), "SSH clone URL";
         ],
@@ -220,10 +224,8 @@ pub static BLOCKS: &[BlockSpec] = &[
         ],
         blocks: &["files", "permissions", "hook"],
         statements: &[],
-        exports: exports![
-            "name" => Cfn::Ref, "the application name";
-            "group" => Cfn::RefOf("Group"), "the deployment group name";
-        ],
+        // What a deploy exports depends on its target: see `TARGETS`.
+        exports: &[],
     },
     BlockSpec { keyword: "files", parent: "deploy", doc: "What the Install event copies: `\"source\" -> \"/destination\"` lines.", aws: "appspec files", attrs: &[], blocks: &[], statements: &[], exports: &[] },
     BlockSpec {

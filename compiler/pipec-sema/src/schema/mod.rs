@@ -306,7 +306,8 @@ pub struct BlockSpec {
     pub blocks: &'static [&'static str],
     /// Statement keywords allowed in the body.
     pub statements: &'static [&'static str],
-    /// Attributes readable by references (`repo.app.arn`).
+    /// Attributes readable by references (`repo.app.arn`). A deploy target's are what a deploy
+    /// with that target exports (see [`exports`]).
     pub exports: &'static [Export],
 }
 
@@ -329,6 +330,31 @@ impl BlockSpec {
     pub fn export(&'static self, name: &str) -> Option<&'static Export> {
         self.exports.iter().find(|export| export.name == name)
     }
+}
+
+/// The attributes a reference can read from a block of `kind` (`repo.app.arn`): those of its
+/// spec, and for a kind with a target attribute (a deploy) those of its target, `target` (a
+/// keyword of `TARGETS`), or of every target when the target is not known (`None`).
+#[must_use]
+pub fn exports(kind: Kind, target: Option<&str>) -> Vec<&'static Export> {
+    let spec = of_kind(kind);
+    let mut out: Vec<&'static Export> = spec.exports.iter().collect();
+    for attr in spec.attrs {
+        let AttrType::Target(targets) = &attr.ty else {
+            continue;
+        };
+        for target_spec in targets
+            .iter()
+            .filter(|target_spec| target.is_none_or(|keyword| target_spec.keyword == keyword))
+        {
+            for export in target_spec.exports {
+                if !out.iter().any(|known| known.name == export.name) {
+                    out.push(export);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The spec of a top-level block kind.
