@@ -31,7 +31,7 @@ def pipec_bin() -> str:
 def seed_copy(tmp_path: Path) -> Path:
     """A temporary copy of examples/seed-ec2 (sources only), returned as its folder."""
     dest = tmp_path / "seed-ec2"
-    shutil.copytree(SEED, dest, ignore=shutil.ignore_patterns("node_modules", "dist"))
+    shutil.copytree(SEED, dest, ignore=shutil.ignore_patterns("node_modules", "dist", ".pipec"))
     return dest
 
 
