@@ -59,6 +59,9 @@ pub struct ResolvedPipeline {
     /// Physical ids of the stack's resources by logical id.
     #[serde(skip)]
     pub physical: Vec<(String, String)>,
+    /// The stack's region, from its id (`arn:aws:cloudformation:REGION:…`).
+    #[serde(skip)]
+    pub region: Option<String>,
 }
 
 impl ResolvedPipeline {
@@ -87,7 +90,7 @@ pub async fn resolve_pipeline(
         .describe_stack(target.stack_name)
         .await
         .map_err(|e| api_diagnostics(&e))?;
-    if stack.is_none() {
+    let Some(stack) = stack else {
         return Err(vec![Diagnostic::new(
             Code::STACK_NOT_FOUND,
             format!("stack `{}` is not deployed", target.stack_name),
@@ -95,7 +98,7 @@ pub async fn resolve_pipeline(
         .help(
             "Run `pipec apply FILE` first, or check `--stack-name`, `--region` and `--profile`.",
         )]);
-    }
+    };
     let resources = cfn
         .describe_stack_resources(target.stack_name)
         .await
@@ -124,7 +127,18 @@ pub async fn resolve_pipeline(
         },
         source: parse_source(&entry.source),
         physical: physical.clone(),
+        region: region_of_arn(&stack.stack_id),
     })
+}
+
+/// The region field of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`), when it has one.
+fn region_of_arn(arn: &str) -> Option<String> {
+    let mut fields = arn.split(':');
+    (fields.next() == Some("arn"))
+        .then(|| fields.nth(2))
+        .flatten()
+        .filter(|region| !region.is_empty())
+        .map(str::to_string)
 }
 
 fn pick_pipeline<'m>(
@@ -358,44 +372,47 @@ pub(crate) fn failed_action(
         && (reason.contains("empty")
             || reason.contains("does not exist")
             || reason.contains("branch"));
-    let diagnostic =
-        if empty_repo {
-            let repo = block.trim_start_matches("repo.");
-            let repo_name = manifest
-                .resources
-                .iter()
-                .find(|(_, r)| r.block == block && r.resource_type == "AWS::CodeCommit::Repository")
-                .and_then(|(logical, _)| pipeline.physical_id(logical))
-                .unwrap_or(repo)
-                .to_string();
-            Diagnostic::new(
+    let diagnostic = if empty_repo {
+        let repo = block.trim_start_matches("repo.");
+        let repo_name = manifest
+            .resources
+            .iter()
+            .find(|(_, r)| r.block == block && r.resource_type == "AWS::CodeCommit::Repository")
+            .and_then(|(logical, _)| pipeline.physical_id(logical))
+            .unwrap_or(repo)
+            .to_string();
+        Diagnostic::new(
             Code::REPOSITORY_EMPTY,
             format!("repository `{repo_name}` has no commit on the pipeline's branch"),
         )
         .note(format!("AWS says: {reason}"))
-        .note(push_instructions(&repo_name, "REGION", &source_branch(manifest, &block)))
+        .note(push_instructions(
+            &repo_name,
+            pipeline.region.as_deref().unwrap_or("REGION"),
+            &source_branch(manifest, &block),
+        ))
         .help("Run `pipec push FILE` from the project's git repository, then `pipec release FILE`.")
+    } else {
+        let mut diagnostic = Diagnostic::new(
+            Code::PIPELINE_ACTION_FAILED,
+            format!("action `{}` of stage `{stage}` failed", action.name),
+        )
+        .note(if code.is_empty() {
+            format!("AWS says: {reason}")
         } else {
-            let mut diagnostic = Diagnostic::new(
-                Code::PIPELINE_ACTION_FAILED,
-                format!("action `{}` of stage `{stage}` failed", action.name),
-            )
-            .note(if code.is_empty() {
-                format!("AWS says: {reason}")
-            } else {
-                format!("AWS says: {code}: {reason}")
-            });
-            if let Some(id) = &action.external_execution_id {
-                diagnostic = diagnostic.note(format!("it ran `{id}`"));
+            format!("AWS says: {code}: {reason}")
+        });
+        if let Some(id) = &action.external_execution_id {
+            diagnostic = diagnostic.note(format!("it ran `{id}`"));
+        }
+        let help = match block.split_once('.') {
+            Some(("build" | "deploy", _)) => {
+                format!("Run `pipec logs FILE {block}` to see why.")
             }
-            let help = match block.split_once('.') {
-                Some(("build" | "deploy", _)) => {
-                    format!("Run `pipec logs FILE {block}` to see why.")
-                }
-                _ => "Fix the cause, then run `pipec release FILE` again.".to_string(),
-            };
-            diagnostic.help(help)
+            _ => "Fix the cause, then run `pipec release FILE` again.".to_string(),
         };
+        diagnostic.help(help)
+    };
     Located {
         diagnostic,
         location,

@@ -660,3 +660,13 @@ async fn a_replaced_deploy_target_reruns_its_pipeline() {
     assert_eq!(report.pipeline, PIPELINE);
     assert_eq!(ops.calls(), ["StartPipelineExecution"]);
 }
+
+#[test]
+fn the_region_comes_from_the_stack_id() {
+    assert_eq!(
+        super::region_of_arn("arn:aws:cloudformation:eu-west-1:123456789012:stack/shop/1"),
+        Some("eu-west-1".to_string())
+    );
+    assert_eq!(super::region_of_arn("arn:aws:s3:::bucket"), None);
+    assert_eq!(super::region_of_arn("shop"), None);
+}
