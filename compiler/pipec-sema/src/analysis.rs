@@ -1,6 +1,6 @@
 //! The checker's entry point: runs its phases in order, each with its own state, and hands
 //! each the state of the ones before it explicitly. Name resolution (`check.rs`) collects the
-//! declarations into `Names`; evaluation (`eval.rs`, an `Evaluator`) computes values and owns
+//! declarations into `Names`; evaluation (`eval/`, an `Evaluator`) computes values and owns
 //! the `let` cache, preset scopes and size budget; lowering (`lower/`, a `Lowerer`) builds the
 //! IR. Every phase reports into one `Sink` (`report.rs`) and records symbols in one
 //! `SymbolIndex`.

@@ -1,7 +1,7 @@
 //! Name resolution: collects the declarations of every file into `Names` (blocks, `param`s and
 //! `let`s, presets, file tags, outputs), reports duplicates, unknown kinds and unknown `--var`s,
 //! and reads block bodies against their schema (`read_fields`). `Names` does not change after
-//! collection; evaluation (`eval.rs`) and lowering (`lower/`) read it.
+//! collection; evaluation (`eval/`) and lowering (`lower/`) read it.
 
 use std::collections::BTreeMap;
 
@@ -48,7 +48,7 @@ pub(crate) enum DeclBody<'a> {
 /// A scope of preset parameters.
 pub(crate) type ScopeId = usize;
 
-/// A `param` or `let` as declared (its value is evaluation's: `eval.rs`).
+/// A `param` or `let` as declared (its value is evaluation's: `eval/`).
 pub(crate) struct Global<'a> {
     pub(crate) decl: &'a Decl,
     pub(crate) is_param: bool,

@@ -7,7 +7,7 @@
 //! longer than 1 MiB or a list of more than 100,000 items can never be deployed, so rejecting
 //! them costs nothing real and keeps every check under a second.
 //!
-//! It must not evaluate anything: `eval.rs` asks it to measure and decides what to report.
+//! It must not evaluate anything: `eval/` asks it to measure and decides what to report.
 
 use crate::value::Value;
 
