@@ -21,6 +21,7 @@ mod graph;
 mod iam;
 mod manifest;
 mod pipeline;
+mod refs;
 mod s3;
 mod text;
 mod yaml;
@@ -99,6 +100,11 @@ pub fn emit(program: &Program) -> (Artifacts, Vec<Diagnostic>) {
         template.insert("Outputs".into(), Value::Object(outputs));
     }
     let mut template = Value::Object(template);
+    for problem in refs::dangling(&template) {
+        ctx.diags.push(Diagnostic::bug(format!(
+            "the template refers to something it does not declare ({problem})"
+        )));
+    }
     let template_bytes = ctx::to_json_bytes(&mut template, &mut ctx.diags);
 
     let n_resources = ctx.meta.len();
