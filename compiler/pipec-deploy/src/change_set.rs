@@ -7,7 +7,7 @@ use pipec_diagnostics::{Code, Diagnostic};
 use serde_json::Value;
 
 use crate::api::{ChangeSetPage, CloudFormationApi, CreateChangeSetInput, StackInfo};
-use crate::diff::{build_changes, needs_deployed_template, new_change, removes_unknown};
+use crate::diff::{changes_of, new_change};
 use crate::errors::api_diagnostics;
 use crate::events::ProgressEvent;
 use crate::options::{DeployRequest, ProgressSink};
@@ -122,22 +122,15 @@ pub(crate) async fn plan_change_set(
             }
         }
     }
-    let deployed =
-        if !create && (needs_deployed_template(&raw) || removes_unknown(&raw, &request.manifest)) {
-            api.get_template(&request.stack_name)
-                .await
-                .ok()
-                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        } else {
-            None
-        };
-    let proposed = serde_json::from_str::<Value>(&request.template_body).ok();
-    plan.changes = build_changes(
+    plan.changes = changes_of(
+        api,
+        &request.stack_name,
+        create,
         &raw,
         &request.manifest,
-        deployed.as_ref(),
-        proposed.as_ref(),
-    );
+        &request.template_body,
+    )
+    .await;
     if keep {
         plan.change_set_kept = true;
     } else {

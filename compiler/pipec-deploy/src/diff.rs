@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::api::{RawChangeDetail, RawResourceChange};
+use crate::api::{CloudFormationApi, RawChangeDetail, RawResourceChange};
 use crate::manifest::Manifest;
 use crate::plan::{ChangeAction, PropertyChange, ResourceChange};
 
@@ -79,6 +79,29 @@ fn from_deployed(resource: &mut ResourceChange, deployed: Option<&Value>) {
     }
     let policy = body.get("DeletionPolicy").and_then(Value::as_str);
     resource.data |= matches!(policy, Some("Retain" | "RetainExceptOnCreate" | "Snapshot"));
+}
+
+/// The plan's changes from a change set's `raw` changes. The deployed template of `stack` (a
+/// name or id) is read only for an update whose changes need it (a replacement reason, or a
+/// removed resource the manifest does not know); `template_body` is the proposed template.
+pub(crate) async fn changes_of(
+    api: &dyn CloudFormationApi,
+    stack: &str,
+    create: bool,
+    raw: &[RawResourceChange],
+    manifest: &Manifest,
+    template_body: &str,
+) -> Vec<ResourceChange> {
+    let deployed = if !create && (needs_deployed_template(raw) || removes_unknown(raw, manifest)) {
+        api.get_template(stack)
+            .await
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    } else {
+        None
+    };
+    let proposed = serde_json::from_str::<Value>(template_body).ok();
+    build_changes(raw, manifest, deployed.as_ref(), proposed.as_ref())
 }
 
 /// Builds the diff model from CloudFormation's changes.

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::api::{ApiError, ChangeSetPage, CloudFormationApi};
 use crate::apply::{approve, execute_plan, ApplyOutcome, ApplyReport, Ownership};
 use crate::change_set::{is_no_changes, wait_for_change_set, TEMPLATE_HASH_MARK};
-use crate::diff::{build_changes, needs_deployed_template, removes_unknown};
+use crate::diff::changes_of;
 use crate::errors::api_diagnostics;
 use crate::options::{Confirmer, DeployRequest, ProgressSink};
 use crate::plan::{Plan, PlanKind};
@@ -78,16 +78,15 @@ pub async fn apply_change_set(
         raw.extend(page.changes);
         next_token = page.next_token;
     }
-    let deployed =
-        if !create && (needs_deployed_template(&raw) || removes_unknown(&raw, &request.manifest)) {
-            api.get_template(&stack.stack_id)
-                .await
-                .ok()
-                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        } else {
-            None
-        };
-    let proposed = serde_json::from_str::<Value>(&request.template_body).ok();
+    let changes = changes_of(
+        api,
+        &stack.stack_id,
+        create,
+        &raw,
+        &request.manifest,
+        &request.template_body,
+    )
+    .await;
     let mut plan = Plan {
         stack_name: request.stack_name.clone(),
         stack_status: Some(stack.status.clone()),
@@ -96,12 +95,7 @@ pub async fn apply_change_set(
         } else {
             PlanKind::Update
         },
-        changes: build_changes(
-            &raw,
-            &request.manifest,
-            deployed.as_ref(),
-            proposed.as_ref(),
-        ),
+        changes,
         change_set_id: Some(if first.change_set_id.is_empty() {
             change_set.to_string()
         } else {
