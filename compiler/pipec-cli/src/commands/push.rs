@@ -72,16 +72,6 @@ fn pick_repo(
     })
 }
 
-fn source_branch(manifest: &Manifest, block: &str) -> Option<String> {
-    manifest
-        .pipelines
-        .values()
-        .flat_map(|p| p.stages.iter())
-        .flat_map(|s| s.actions.iter())
-        .find(|a| a.block == block)
-        .and_then(|a| a.branch.clone())
-}
-
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
@@ -112,8 +102,7 @@ fn push(args: &Args, color: ColorChoice) -> Result<u8, Vec<Diagnostic>> {
     let branch = args
         .branch
         .clone()
-        .or_else(|| source_branch(manifest, &block))
-        .unwrap_or_else(|| "main".to_string());
+        .unwrap_or_else(|| pipec_deploy::operate::source_branch(manifest, &block));
     let here = std::env::current_dir().map_err(|e| {
         failed(
             format!("no working directory: {e}"),
